@@ -1,0 +1,242 @@
+using System.Diagnostics;
+using EdgeVoice.Relay.Sessions;
+using EdgeVoice.WebRtc;
+using EdgeVoice.WebRtc.Ice;
+using EdgeVoice.WebRtc.Stun;
+
+namespace EdgeVoice.Relay.Media;
+
+/// <summary>
+/// The one thread that owns the UDP port and every call's media state. Each turn: wait for datagrams (or the
+/// next timer), drain the socket in batches, hand each datagram to its call by ufrag token or address,
+/// run due timers, send the batch. Under load it waits a short batch window between turns so that one
+/// wake-up serves many packets.
+/// </summary>
+internal sealed class MediaLoop : IDatagramSender, IDisposable
+{
+    private static readonly TimeSpan HousekeepingInterval = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan HandshakePollInterval = TimeSpan.FromMilliseconds(2);
+
+    private readonly UdpBatchSocket _socket;
+    private readonly SessionTable _table;
+    private readonly byte[] _ufragSecret;
+    private readonly TimeSpan _batchWindow;
+    private readonly ILogger _logger;
+    private readonly EventFdHandle _wake = EventFdHandle.Create();
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly List<CallSession> _due = new();
+    private Thread? _thread;
+    private volatile bool _stopping;
+    private volatile bool _timersDue;
+    private TimeSpan _nextHousekeeping;
+
+    public MediaLoop(UdpBatchSocket socket, SessionTable table, byte[] ufragSecret, TimeSpan batchWindow, ILogger logger)
+    {
+        _socket = socket;
+        _table = table;
+        _ufragSecret = ufragSecret;
+        _batchWindow = batchWindow;
+        _logger = logger;
+    }
+
+    public RelayCounters Counters { get; } = new();
+
+    public TimeSpan Now => _clock.Elapsed;
+
+    public System.Net.IPEndPoint LocalEndPoint => _socket.LocalEndPoint;
+
+    public void Start()
+    {
+        _thread = new Thread(Run) { IsBackground = true, Name = "edgevoice-media" };
+        _thread.Start();
+    }
+
+    /// <summary>Wakes the loop now (a call was added).</summary>
+    public void Wake() => _wake.Signal();
+
+    /// <summary>Ends a call from another thread (HTTP DELETE): the loop sends BYE and close_notify on its next turn.</summary>
+    public void HangUp(CallSession session)
+    {
+        session.RequestHangUp();
+        _timersDue = true;
+        _wake.Signal();
+    }
+
+    /// <summary>Ends every call cleanly (RTCP BYE, DTLS close_notify) and stops the thread.</summary>
+    public void Stop()
+    {
+        _stopping = true;
+        _wake.Signal();
+        _thread?.Join(TimeSpan.FromSeconds(5));
+    }
+
+    private void Run()
+    {
+        while (!_stopping)
+        {
+            try
+            {
+                Turn();
+            }
+            catch (Exception ex)
+            {
+                // A bug in one call must not take down the port for every other call.
+                _logger.LogError(ex, "media loop turn failed");
+            }
+        }
+        EndAll();
+    }
+
+    private void Turn()
+    {
+        TimeSpan started = _clock.Elapsed;
+        _table.AdoptAdded();
+        _socket.Wait(_wake, WaitMilliseconds(started));
+        TimeSpan now = _clock.Elapsed;
+        int received = 0;
+        int count;
+        do
+        {
+            count = _socket.Receive();
+            for (int i = 0; i < count; i++)
+                Dispatch(i, now);
+            received += count;
+        } while (count > 0);
+        _table.AdoptAdded();
+        if (_timersDue || now >= _nextHousekeeping || HasHandshakes())
+        {
+            _timersDue = false;
+            RunTimers(now);
+        }
+        _socket.Flush();
+        if (received > 0 && _batchWindow > TimeSpan.Zero)
+        {
+            TimeSpan rest = started + _batchWindow - _clock.Elapsed;
+            if (rest > TimeSpan.Zero)
+                Thread.Sleep(rest);
+        }
+    }
+
+    private int WaitMilliseconds(TimeSpan now)
+    {
+        if (_table.Active.Count == 0)
+            return 1000;
+        if (HasHandshakes())
+            return (int)HandshakePollInterval.TotalMilliseconds;
+        TimeSpan wait = _nextHousekeeping - now;
+        return wait <= TimeSpan.Zero ? 0 : (int)Math.Ceiling(wait.TotalMilliseconds);
+    }
+
+    private bool HasHandshakes()
+    {
+        var active = _table.Active;
+        for (int i = 0; i < active.Count; i++)
+        {
+            if (active[i].Phase == CallPhase.Connecting)
+                return true;
+        }
+        return false;
+    }
+
+    private void Dispatch(int index, TimeSpan now)
+    {
+        Counters.DatagramsReceived++;
+        Span<byte> buffer = _socket.DatagramBuffer(index, out int length);
+        if (!_socket.TrySource(index, out var from))
+            return;
+        ReadOnlySpan<byte> datagram = buffer[..length];
+        var kind = PacketClassifier.Classify(datagram);
+        switch (kind)
+        {
+            case PacketKind.Stun:
+                DispatchStun(datagram, from, now);
+                break;
+            case PacketKind.Dtls:
+                if (_table.TryGetByAddress(from, out var dtlsSession))
+                    dtlsSession.HandleDtls(datagram, from, now);
+                else
+                    Counters.UnroutedDatagrams++;
+                break;
+            case PacketKind.Rtp:
+            case PacketKind.Rtcp:
+                if (_table.TryGetByAddress(from, out var mediaSession))
+                    mediaSession.HandleSrtp(buffer, length, kind, now);
+                else
+                    Counters.UnroutedDatagrams++;
+                break;
+            default:
+                Counters.UnknownKind++;
+                break;
+        }
+    }
+
+    private void DispatchStun(ReadOnlySpan<byte> datagram, TransportAddress from, TimeSpan now)
+    {
+        if (!StunMessage.TryParse(datagram, out var message, out _))
+        {
+            Counters.StunMalformed++;
+            return;
+        }
+        if (!message.IsBindingRequest)
+        {
+            Counters.StunNotRequest++;
+            return;
+        }
+        // The token is checked before any lookup, so a forged ufrag costs one MAC and allocates nothing.
+        if (!IceUsername.TrySplit(message.Username, out var localUfrag, out _)
+            || !UfragToken.TryRead(localUfrag, _ufragSecret, out ulong sessionId))
+        {
+            Counters.StunForged++;
+            return;
+        }
+        if (!_table.TryGetById(sessionId, out var session) || session.Phase == CallPhase.Ended)
+        {
+            Counters.StunUnknownSession++;
+            return;
+        }
+        session.HandleStun(datagram, message, from, now);
+    }
+
+    private void RunTimers(TimeSpan now)
+    {
+        DateTimeOffset wallClock = DateTimeOffset.UtcNow;
+        var active = _table.Active;
+        _due.Clear();
+        for (int i = 0; i < active.Count; i++)
+        {
+            var session = active[i];
+            if (session.HangUpRequested || session.Phase == CallPhase.Connecting || session.NextTimeout() <= now)
+                _due.Add(session);
+        }
+        foreach (var session in _due)
+            session.HandleTimeout(now, wallClock);
+        TimeSpan next = now + HousekeepingInterval;
+        for (int i = 0; i < active.Count; i++)
+        {
+            TimeSpan timeout = active[i].NextTimeout();
+            if (timeout < next)
+                next = timeout;
+        }
+        _nextHousekeeping = next;
+    }
+
+    private void EndAll()
+    {
+        _table.AdoptAdded();
+        foreach (var session in _table.Active.ToArray())
+            session.End(CallEndReason.RelayStopping);
+        _socket.Flush();
+    }
+
+    public Span<byte> SendSlot() => _socket.SendSlot();
+
+    public void Commit(int length, TransportAddress destination) => _socket.Commit(length, destination);
+
+    public void Send(ReadOnlySpan<byte> datagram, TransportAddress destination) => _socket.Send(datagram, destination);
+
+    public void Dispose()
+    {
+        _socket.Dispose();
+        _wake.Dispose();
+    }
+}

@@ -1,0 +1,111 @@
+using System.Net;
+using System.Security.Cryptography;
+using EdgeVoice.Relay.Media;
+using EdgeVoice.Relay.Sessions;
+using EdgeVoice.WebRtc.Dtls;
+using EdgeVoice.WebRtc.Ice;
+using EdgeVoice.WebRtc.Sdp;
+using EdgeVoice.WebRtc.Srtp;
+
+namespace EdgeVoice.Relay.Signaling;
+
+public enum AdmissionStatus
+{
+    Created,
+    BadOffer,
+    Full,
+}
+
+public readonly record struct Admission(AdmissionStatus Status, string? CallId, string? Answer, string? Reason);
+
+/// <summary>Turns an SDP offer into a call: a routing-token ufrag, ICE-lite and DTLS state, and the SDP answer.</summary>
+internal sealed class CallAdmission
+{
+    private const string IceChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    private static readonly SrtpProfile[] ProfilePreference = [SrtpProfile.AeadAes128Gcm, SrtpProfile.Aes128CmHmacSha1_80];
+
+    private readonly SessionTable _table;
+    private readonly MediaLoop _loop;
+    private readonly DtlsCertificate _certificate;
+    private readonly ISessionHandlerFactory _handlers;
+    private readonly MediaSettings _settings;
+
+    public CallAdmission(SessionTable table, MediaLoop loop, DtlsCertificate certificate, ISessionHandlerFactory handlers, MediaSettings settings)
+    {
+        _table = table;
+        _loop = loop;
+        _certificate = certificate;
+        _handlers = handlers;
+        _settings = settings;
+    }
+
+    public Admission Admit(string offerSdp)
+    {
+        if (!SdpOffer.TryParse(offerSdp, out var offer, out _, out string reason))
+            return new Admission(AdmissionStatus.BadOffer, null, null, reason);
+        if (!_table.TryReserve())
+            return new Admission(AdmissionStatus.Full, null, null, "the relay is at its session limit");
+        try
+        {
+            for (int attempt = 0; attempt < 4; attempt++)
+            {
+                ulong id = RandomId();
+                string callId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+                string ufrag = UfragToken.Mint(id, _settings.UfragSecret);
+                string password = RandomIceString(24);
+                var ice = new IceLiteAgent(ufrag, password, offer.IceUfrag, offer.IcePassword, _settings.Ice);
+                var dtls = new DtlsServer(_certificate, offer.Fingerprint, ProfilePreference, _settings.HandshakeTimeout);
+                var handler = _handlers.Create(new CallInfo(id, callId, offer.Audio.OpusPayloadType));
+                var session = new CallSession(id, callId, ufrag, password, ice, dtls, offer.Audio.OpusPayloadType,
+                    handler, _table, _loop, _loop.Counters, _loop.Now);
+                if (!_table.TryAdd(session))
+                {
+                    dtls.Dispose();
+                    continue;
+                }
+                string answer = SdpAnswer.Build(offer, new SdpAnswerParameters(
+                    IceUfrag: ufrag,
+                    IcePassword: password,
+                    Fingerprint: _certificate.Fingerprint,
+                    CandidateAddress: _settings.PublicAddress,
+                    CandidatePort: _settings.PublicPort,
+                    Ssrc: session.OutboundSsrc,
+                    Cname: session.Cname));
+                _loop.Wake();
+                return new Admission(AdmissionStatus.Created, callId, answer, null);
+            }
+            _table.Release();
+            return new Admission(AdmissionStatus.Full, null, null, "could not allocate a session id");
+        }
+        catch
+        {
+            _table.Release();
+            throw;
+        }
+    }
+
+    public bool HangUp(string callId)
+    {
+        if (!_table.TryGetByCallId(callId, out var session))
+            return false;
+        _loop.HangUp(session);
+        return true;
+    }
+
+    private static ulong RandomId()
+    {
+        Span<byte> bytes = stackalloc byte[8];
+        RandomNumberGenerator.Fill(bytes);
+        return BitConverter.ToUInt64(bytes);
+    }
+
+    private static string RandomIceString(int length) => RandomNumberGenerator.GetString(IceChars, length);
+}
+
+/// <summary>What admission needs from the configuration, resolved once at start-up.</summary>
+internal sealed record MediaSettings(
+    byte[] UfragSecret,
+    IPAddress PublicAddress,
+    int PublicPort,
+    IceLiteOptions Ice,
+    TimeSpan HandshakeTimeout);

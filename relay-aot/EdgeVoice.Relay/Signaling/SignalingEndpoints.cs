@@ -1,0 +1,183 @@
+using System.Text;
+using System.Text.Json.Serialization;
+using EdgeVoice.Relay.Media;
+using Microsoft.Extensions.Primitives;
+
+namespace EdgeVoice.Relay.Signaling;
+
+/// <summary>
+/// The HTTP API (the shape of an OpenAI Realtime WebRTC call): POST an SDP offer, get the answer; DELETE to hang up;
+/// POST /v1/tokens to mint a short-lived client token for browser pages.
+/// </summary>
+internal sealed class SignalingEndpoints
+{
+    private readonly CallAdmission _admission;
+    private readonly CallerAuthorizer _authorizer;
+    private readonly RelayCounters _counters;
+    private readonly int _maxOfferBytes;
+    private readonly ILogger _logger;
+
+    public SignalingEndpoints(CallAdmission admission, CallerAuthorizer authorizer, RelayCounters counters, int maxOfferBytes, ILogger logger)
+    {
+        _admission = admission;
+        _authorizer = authorizer;
+        _counters = counters;
+        _maxOfferBytes = maxOfferBytes;
+        _logger = logger;
+    }
+
+    public void Map(IEndpointRouteBuilder routes)
+    {
+        routes.MapPost("/v1/calls", CreateCallAsync);
+        routes.MapDelete("/v1/calls/{id}", HangUp);
+        routes.MapPost("/v1/tokens", MintTokenAsync);
+        routes.MapGet("/v1/stats", Stats);
+        routes.MapGet("/healthz", context => context.Response.WriteAsync("ok"));
+    }
+
+    private async Task CreateCallAsync(HttpContext context)
+    {
+        if (!_authorizer.TryAuthorizeCaller(context.Request.Headers.Authorization, DateTimeOffset.UtcNow, out string? denial))
+        {
+            await Problem(context, StatusCodes.Status401Unauthorized, denial);
+            return;
+        }
+        var contentType = context.Request.ContentType;
+        if (contentType is null || !contentType.StartsWith("application/sdp", StringComparison.OrdinalIgnoreCase))
+        {
+            await Problem(context, StatusCodes.Status415UnsupportedMediaType, "Content-Type must be application/sdp");
+            return;
+        }
+        string? offer = await ReadBodyAsync(context.Request, _maxOfferBytes);
+        if (offer is null)
+        {
+            await Problem(context, StatusCodes.Status413PayloadTooLarge, $"the offer is larger than {_maxOfferBytes} bytes");
+            return;
+        }
+        var admission = _admission.Admit(offer);
+        switch (admission.Status)
+        {
+            case AdmissionStatus.BadOffer:
+                await Problem(context, StatusCodes.Status400BadRequest, admission.Reason);
+                return;
+            case AdmissionStatus.Full:
+                context.Response.Headers.RetryAfter = "1";
+                await Problem(context, StatusCodes.Status503ServiceUnavailable, admission.Reason);
+                return;
+        }
+        _logger.LogInformation("call {CallId} created for {Peer}", admission.CallId, context.Connection.RemoteIpAddress);
+        context.Response.StatusCode = StatusCodes.Status201Created;
+        context.Response.Headers.Location = $"/v1/calls/{admission.CallId}";
+        context.Response.ContentType = "application/sdp";
+        await context.Response.WriteAsync(admission.Answer!);
+    }
+
+    private Task HangUp(HttpContext context)
+    {
+        if (!_authorizer.TryAuthorizeCaller(context.Request.Headers.Authorization, DateTimeOffset.UtcNow, out string? denial))
+            return Problem(context, StatusCodes.Status401Unauthorized, denial);
+        string id = (string)context.Request.RouteValues["id"]!;
+        if (!_admission.HangUp(id))
+            return Problem(context, StatusCodes.Status404NotFound, "no such call");
+        _logger.LogInformation("call {CallId} hung up", id);
+        context.Response.StatusCode = StatusCodes.Status204NoContent;
+        return Task.CompletedTask;
+    }
+
+    private async Task MintTokenAsync(HttpContext context)
+    {
+        if (!_authorizer.TryAuthorizeApiKey(context.Request.Headers.Authorization, out string? keyId))
+        {
+            await Problem(context, StatusCodes.Status401Unauthorized, "an API key is required to mint client tokens");
+            return;
+        }
+        TokenRequest request = new();
+        if (context.Request.ContentLength is > 0)
+        {
+            try
+            {
+                request = await context.Request.ReadFromJsonAsync(SignalingJson.Default.TokenRequest) ?? new();
+            }
+            catch (System.Text.Json.JsonException ex)
+            {
+                await Problem(context, StatusCodes.Status400BadRequest, $"token request is not valid JSON: {ex.Message}");
+                return;
+            }
+        }
+        if (!_authorizer.TryMint(keyId!, request, DateTimeOffset.UtcNow, out var minted, out string? error))
+        {
+            await Problem(context, StatusCodes.Status400BadRequest, error);
+            return;
+        }
+        context.Response.StatusCode = StatusCodes.Status201Created;
+        await context.Response.WriteAsJsonAsync(minted, SignalingJson.Default.TokenResponse);
+    }
+
+    private Task Stats(HttpContext context)
+    {
+        if (!_authorizer.TryAuthorizeApiKey(context.Request.Headers.Authorization, out _))
+            return Problem(context, StatusCodes.Status401Unauthorized, "an API key is required");
+        var c = _counters;
+        var stats = new RelayStats(c.CallsConnected, c.DatagramsReceived, c.RtpReceived, c.RtpSent, c.RtcpReceived,
+            c.StunForged, c.StunUnknownSession, c.StunMalformed, c.SrtpRejected, c.UnroutedDatagrams, c.DtlsFailed);
+        return context.Response.WriteAsJsonAsync(stats, SignalingJson.Default.RelayStats);
+    }
+
+    private static async Task<string?> ReadBodyAsync(HttpRequest request, int limit)
+    {
+        if (request.ContentLength > limit)
+            return null;
+        using var buffer = new MemoryStream();
+        var bytes = new byte[4096];
+        int read;
+        while ((read = await request.Body.ReadAsync(bytes)) > 0)
+        {
+            if (buffer.Length + read > limit)
+                return null;
+            buffer.Write(bytes, 0, read);
+        }
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    /// <summary>Errors are one plain-text line: easy to read in a browser console or curl.</summary>
+    private static Task Problem(HttpContext context, int status, string? reason)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        return context.Response.WriteAsync((reason ?? "error") + "\n");
+    }
+}
+
+public sealed class TokenRequest
+{
+    [JsonPropertyName("expires_in")]
+    public int? ExpiresInSeconds { get; set; }
+
+    [JsonPropertyName("max_call_seconds")]
+    public int? MaxCallSeconds { get; set; }
+
+    [JsonPropertyName("origin")]
+    public string? Origin { get; set; }
+}
+
+public sealed record TokenResponse(
+    [property: JsonPropertyName("token")] string Token,
+    [property: JsonPropertyName("expires_at")] DateTimeOffset ExpiresAt);
+
+public sealed record RelayStats(
+    [property: JsonPropertyName("calls_connected")] long CallsConnected,
+    [property: JsonPropertyName("datagrams_received")] long DatagramsReceived,
+    [property: JsonPropertyName("rtp_received")] long RtpReceived,
+    [property: JsonPropertyName("rtp_sent")] long RtpSent,
+    [property: JsonPropertyName("rtcp_received")] long RtcpReceived,
+    [property: JsonPropertyName("stun_forged")] long StunForged,
+    [property: JsonPropertyName("stun_unknown_session")] long StunUnknownSession,
+    [property: JsonPropertyName("stun_malformed")] long StunMalformed,
+    [property: JsonPropertyName("srtp_rejected")] long SrtpRejected,
+    [property: JsonPropertyName("unrouted_datagrams")] long UnroutedDatagrams,
+    [property: JsonPropertyName("dtls_failed")] long DtlsFailed);
+
+[JsonSerializable(typeof(TokenRequest))]
+[JsonSerializable(typeof(TokenResponse))]
+[JsonSerializable(typeof(RelayStats))]
+internal sealed partial class SignalingJson : JsonSerializerContext;
