@@ -1,0 +1,96 @@
+using System.Buffers.Binary;
+using System.Buffers.Text;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+
+namespace EdgeVoice.WebRtc.Ice;
+
+/// <summary>
+/// The relay's ICE ufrag as a routing token: base64 (no padding) of the 8-byte session id and a 10-byte
+/// HMAC-SHA256 tag under a relay secret, 24 ice-chars (RFC 8445 §5.3). A STUN request whose ufrag does
+/// not verify is dropped before any lookup or state.
+/// </summary>
+public static class UfragToken
+{
+    /// <summary>Length of a minted ufrag in characters.</summary>
+    public const int Length = 24;
+    public const int MinimumSecretLength = 16;
+    private const int IdLength = 8;
+    private const int TagLength = 10;
+    private const int DecodedLength = IdLength + TagLength;
+
+    // Domain separation: the same secret may key other relay tokens without their tags being interchangeable.
+    private static ReadOnlySpan<byte> Label => "edgevoice ice-ufrag v1\0"u8;
+
+    /// <summary>Mints the ufrag for <paramref name="sessionId"/>; throws when the secret is shorter than 16 bytes (a configuration error).</summary>
+    public static string Mint(ulong sessionId, ReadOnlySpan<byte> secret)
+    {
+        if (secret.Length < MinimumSecretLength)
+            throw new ArgumentException($"The ufrag secret must be at least {MinimumSecretLength} bytes.", nameof(secret));
+        Span<byte> token = stackalloc byte[DecodedLength];
+        BinaryPrimitives.WriteUInt64BigEndian(token, sessionId);
+        ComputeTag(token[..IdLength], secret, token[IdLength..]);
+        return Convert.ToBase64String(token);
+    }
+
+    /// <summary>
+    /// Reads the session id from a ufrag if its tag verifies under <paramref name="secret"/> (constant-time compare);
+    /// allocates nothing.
+    /// </summary>
+    [SkipLocalsInit]
+    public static bool TryRead(ReadOnlySpan<byte> ufrag, ReadOnlySpan<byte> secret, out ulong sessionId)
+    {
+        sessionId = 0;
+        if (ufrag.Length != Length || secret.Length < MinimumSecretLength)
+            return false;
+        // Exactly 24 base64 characters without padding decode to exactly 18 bytes: one ufrag per token, no malleability.
+        foreach (byte c in ufrag)
+        {
+            if (!IsIceChar(c))
+                return false;
+        }
+        Span<byte> token = stackalloc byte[DecodedLength];
+        if (Base64.DecodeFromUtf8(ufrag, token, out int consumed, out int written) != System.Buffers.OperationStatus.Done
+            || consumed != Length || written != DecodedLength)
+            return false;
+        Span<byte> expected = stackalloc byte[TagLength];
+        ComputeTag(token[..IdLength], secret, expected);
+        if (!CryptographicOperations.FixedTimeEquals(expected, token[IdLength..]))
+            return false;
+        sessionId = BinaryPrimitives.ReadUInt64BigEndian(token);
+        return true;
+    }
+
+    /// <summary>
+    /// Splits an ICE USERNAME "recipientUfrag:senderUfrag" (RFC 8445 §7.2.2); on the relay the recipient's part is
+    /// the relay's own ufrag, the token. False when there is no colon or either side is empty.
+    /// </summary>
+    public static bool TrySplitUsername(ReadOnlySpan<byte> username, out ReadOnlySpan<byte> recipientUfrag, out ReadOnlySpan<byte> senderUfrag)
+    {
+        int colon = username.IndexOf((byte)':');
+        if (colon <= 0 || colon == username.Length - 1)
+        {
+            recipientUfrag = default;
+            senderUfrag = default;
+            return false;
+        }
+        recipientUfrag = username[..colon];
+        senderUfrag = username[(colon + 1)..];
+        return true;
+    }
+
+    /// <summary>ice-char = ALPHA / DIGIT / "+" / "/" (RFC 8839 §5.4).</summary>
+    public static bool IsIceChar(byte c) => c is (>= (byte)'A' and <= (byte)'Z') or (>= (byte)'a' and <= (byte)'z')
+        or (>= (byte)'0' and <= (byte)'9') or (byte)'+' or (byte)'/';
+
+    [SkipLocalsInit]
+    private static void ComputeTag(ReadOnlySpan<byte> id, ReadOnlySpan<byte> secret, Span<byte> tag)
+    {
+        Span<byte> input = stackalloc byte[Label.Length + IdLength];
+        Label.CopyTo(input);
+        id.CopyTo(input[Label.Length..]);
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        HMACSHA256.HashData(secret, input, mac);
+        mac[..TagLength].CopyTo(tag);
+    }
+}

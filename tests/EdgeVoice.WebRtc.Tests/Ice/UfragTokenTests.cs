@@ -1,0 +1,150 @@
+using System.Text;
+using EdgeVoice.WebRtc.Ice;
+
+namespace EdgeVoice.WebRtc.Tests.Ice;
+
+public class UfragTokenTests
+{
+    internal static readonly byte[] Secret = Convert.FromHexString("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
+
+    [Theory]
+    [InlineData(0ul)]
+    [InlineData(1ul)]
+    [InlineData(0x0123456789ABCDEFul)]
+    [InlineData(ulong.MaxValue)]
+    public void Mint_then_read_gives_the_session_id(ulong sessionId)
+    {
+        string ufrag = UfragToken.Mint(sessionId, Secret);
+        Assert.Equal(UfragToken.Length, ufrag.Length);
+        Assert.All(Encoding.ASCII.GetBytes(ufrag), c => Assert.True(UfragToken.IsIceChar(c)));
+        Assert.True(UfragToken.TryRead(Encoding.ASCII.GetBytes(ufrag), Secret, out ulong read));
+        Assert.Equal(sessionId, read);
+    }
+
+    [Fact]
+    public void Mint_is_deterministic_and_keyed()
+    {
+        byte[] otherSecret = (byte[])Secret.Clone();
+        otherSecret[^1] ^= 1;
+        Assert.Equal(UfragToken.Mint(7, Secret), UfragToken.Mint(7, Secret));
+        Assert.NotEqual(UfragToken.Mint(7, Secret), UfragToken.Mint(8, Secret));
+        Assert.NotEqual(UfragToken.Mint(7, Secret), UfragToken.Mint(7, otherSecret));
+        Assert.False(UfragToken.TryRead(Encoding.ASCII.GetBytes(UfragToken.Mint(7, Secret)), otherSecret, out _));
+    }
+
+    [Fact]
+    public void Every_single_character_change_is_rejected()
+    {
+        byte[] ufrag = Encoding.ASCII.GetBytes(UfragToken.Mint(0xDEADBEEF, Secret));
+        const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        for (int position = 0; position < ufrag.Length; position++)
+        {
+            foreach (char c in alphabet)
+            {
+                if (c == ufrag[position])
+                    continue;
+                byte[] tampered = (byte[])ufrag.Clone();
+                tampered[position] = (byte)c;
+                Assert.False(UfragToken.TryRead(tampered, Secret, out ulong id), $"position {position} -> {c}");
+                Assert.Equal(0ul, id);
+            }
+        }
+    }
+
+    [Fact]
+    public void Tampered_mac_with_valid_session_id_is_rejected()
+    {
+        byte[] token = Convert.FromBase64String(UfragToken.Mint(42, Secret));
+        for (int i = 8; i < token.Length; i++)
+        {
+            byte[] tampered = (byte[])token.Clone();
+            tampered[i] ^= 0x01;
+            Assert.False(UfragToken.TryRead(Encoding.ASCII.GetBytes(Convert.ToBase64String(tampered)), Secret, out _));
+        }
+    }
+
+    public static TheoryData<string> ForgedUfrags => new()
+    {
+        "",
+        "abcd",
+        "AAAAAAAAAAAAAAAAAAAAAAAA",
+        "AAAAAAAAAAAAAAAAAAAAAAA",
+        "AAAAAAAAAAAAAAAAAAAAAAAAA",
+        "AAAAAAAAAAAAAAAAAAAAAA==",
+        "AAAAAAAAAAAA AAAAAAAAAAA",
+        "AAAAAAAAAAAA-AAAAAAAAAAA",
+        "AAAAAAAAAAAA\nAAAAAAAAAAA",
+        "AAAAAAAAAAAA:AAAAAAAAAAA",
+    };
+
+    [Theory]
+    [MemberData(nameof(ForgedUfrags))]
+    public void Forged_ufrags_are_rejected(string ufrag)
+    {
+        Assert.False(UfragToken.TryRead(Encoding.ASCII.GetBytes(ufrag), Secret, out _));
+    }
+
+    [Fact]
+    public void Random_ufrags_are_rejected()
+    {
+        var random = new Random(8445);
+        const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        byte[] ufrag = new byte[UfragToken.Length];
+        for (int i = 0; i < 20_000; i++)
+        {
+            for (int j = 0; j < ufrag.Length; j++)
+                ufrag[j] = (byte)alphabet[random.Next(alphabet.Length)];
+            Assert.False(UfragToken.TryRead(ufrag, Secret, out _));
+            byte[] bytes = new byte[random.Next(0, 40)];
+            random.NextBytes(bytes);
+            Assert.False(UfragToken.TryRead(bytes, Secret, out _));
+        }
+    }
+
+    [Fact]
+    public void Short_secret_is_a_configuration_error()
+    {
+        Assert.Throws<ArgumentException>(() => UfragToken.Mint(1, new byte[15]));
+        string ufrag = UfragToken.Mint(1, new byte[16]);
+        Assert.True(UfragToken.TryRead(Encoding.ASCII.GetBytes(ufrag), new byte[16], out _));
+        Assert.False(UfragToken.TryRead(Encoding.ASCII.GetBytes(ufrag), new byte[15], out _));
+    }
+
+    [Fact]
+    public void TryRead_allocates_nothing()
+    {
+        byte[] valid = Encoding.ASCII.GetBytes(UfragToken.Mint(99, Secret));
+        byte[] forged = Encoding.ASCII.GetBytes("AAAAAAAAAAAAAAAAAAAAAAAA");
+        for (int i = 0; i < 100; i++)
+            UfragToken.TryRead(valid, Secret, out _);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            Assert.True(UfragToken.TryRead(valid, Secret, out _));
+            Assert.False(UfragToken.TryRead(forged, Secret, out _));
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Theory]
+    [InlineData("relay:client", "relay", "client")]
+    [InlineData("a:b", "a", "b")]
+    [InlineData("a:b:c", "a", "b:c")]
+    public void Username_splits_recipient_first(string username, string recipient, string sender)
+    {
+        Assert.True(UfragToken.TrySplitUsername(Encoding.ASCII.GetBytes(username), out var r, out var s));
+        Assert.Equal(recipient, Encoding.ASCII.GetString(r));
+        Assert.Equal(sender, Encoding.ASCII.GetString(s));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("relay")]
+    [InlineData(":client")]
+    [InlineData("relay:")]
+    [InlineData(":")]
+    public void Username_without_two_parts_does_not_split(string username)
+    {
+        Assert.False(UfragToken.TrySplitUsername(Encoding.ASCII.GetBytes(username), out _, out _));
+    }
+}
