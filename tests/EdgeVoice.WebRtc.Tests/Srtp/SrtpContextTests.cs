@@ -387,6 +387,26 @@ public class SrtpContextTests
     }
 
     [Fact]
+    public void CorpusInputsAreRefused()
+    {
+        string folder = Path.Combine(AppContext.BaseDirectory, "corpus", "srtp");
+        Assert.True(Directory.Exists(folder), folder);
+        foreach (SrtpProfile profile in new[] { SrtpProfile.Aes128CmHmacSha1_80, SrtpProfile.AeadAes128Gcm })
+        {
+            var (_, receiver) = Pair(profile);
+            using (receiver)
+            {
+                foreach (string file in Directory.EnumerateFiles(folder, "*.bin"))
+                {
+                    byte[] bytes = File.ReadAllBytes(file);
+                    Assert.False(receiver.TryUnprotectRtp(bytes, bytes.Length, out _, out _), file);
+                    Assert.False(receiver.TryUnprotectRtcp(bytes, bytes.Length, out _, out _), file);
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void ContextRejectsWrongKeyLengths()
     {
         Assert.Throws<ArgumentException>(() => new SrtpContext(SrtpProfile.Aes128CmHmacSha1_80, new byte[15], new byte[14]));
