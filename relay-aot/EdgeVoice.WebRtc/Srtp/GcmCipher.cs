@@ -1,0 +1,98 @@
+using System.Security.Cryptography;
+
+namespace EdgeVoice.WebRtc.Srtp;
+
+/// <summary>
+/// AES-128-GCM (RFC 7714) on reused libcrypto contexts. A failed tag check is a return value,
+/// not an exception, so a flood of forged packets costs no more than valid ones.
+/// </summary>
+internal sealed unsafe class GcmCipher : IDisposable
+{
+    public const int KeyLength = 16;
+    public const int NonceLength = 12;
+    public const int TagLength = 16;
+
+    private readonly EvpCipherContextHandle _seal;
+    private readonly EvpCipherContextHandle _open;
+
+    public GcmCipher(ReadOnlySpan<byte> key)
+    {
+        if (key.Length != KeyLength)
+            throw new ArgumentException($"AES-128 key must be {KeyLength} bytes, got {key.Length}", nameof(key));
+        LibCrypto.ThrowIfNotSupported();
+        _seal = Create(key, encrypt: true);
+        _open = Create(key, encrypt: false);
+    }
+
+    private static EvpCipherContextHandle Create(ReadOnlySpan<byte> key, bool encrypt)
+    {
+        var context = LibCrypto.EVP_CIPHER_CTX_new();
+        if (context.IsInvalid)
+            throw LibCrypto.Failure("EVP_CIPHER_CTX_new");
+        fixed (byte* k = key)
+        {
+            if (LibCrypto.EVP_CipherInit_ex(context, LibCrypto.EVP_aes_128_gcm(), 0, null, null, encrypt ? 1 : 0) != 1 ||
+                LibCrypto.EVP_CIPHER_CTX_ctrl(context, LibCrypto.EVP_CTRL_GCM_SET_IVLEN, NonceLength, null) != 1 ||
+                LibCrypto.EVP_CipherInit_ex(context, 0, 0, k, null, -1) != 1)
+            {
+                context.Dispose();
+                throw LibCrypto.Failure("EVP_CipherInit_ex(aes-128-gcm)");
+            }
+        }
+        return context;
+    }
+
+    /// <summary>Encrypts <paramref name="data"/> in place and writes the 16-byte tag; AAD is <paramref name="aad1"/> || <paramref name="aad2"/>.</summary>
+    public void Seal(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> aad1, ReadOnlySpan<byte> aad2, Span<byte> data, Span<byte> tag)
+    {
+        if (nonce.Length != NonceLength || tag.Length < TagLength)
+            throw new ArgumentException("GCM nonce must be 12 bytes and the tag 16");
+        fixed (byte* n = nonce)
+        fixed (byte* a1 = aad1)
+        fixed (byte* a2 = aad2)
+        fixed (byte* d = data)
+        fixed (byte* t = tag)
+        {
+            if (LibCrypto.EVP_CipherInit_ex(_seal, 0, 0, null, n, -1) != 1 ||
+                (aad1.Length > 0 && LibCrypto.EVP_CipherUpdate(_seal, null, out _, a1, aad1.Length) != 1) ||
+                (aad2.Length > 0 && LibCrypto.EVP_CipherUpdate(_seal, null, out _, a2, aad2.Length) != 1) ||
+                (data.Length > 0 && LibCrypto.EVP_CipherUpdate(_seal, d, out _, d, data.Length) != 1) ||
+                LibCrypto.EVP_CipherFinal_ex(_seal, d + data.Length, out _) != 1 ||
+                LibCrypto.EVP_CIPHER_CTX_ctrl(_seal, LibCrypto.EVP_CTRL_GCM_GET_TAG, TagLength, t) != 1)
+                throw LibCrypto.Failure("AES-128-GCM seal");
+        }
+    }
+
+    /// <summary>Checks the tag and decrypts <paramref name="data"/> in place; false (data then undefined) when the tag is wrong.</summary>
+    public bool TryOpen(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> aad1, ReadOnlySpan<byte> aad2, Span<byte> data, ReadOnlySpan<byte> tag)
+    {
+        if (nonce.Length != NonceLength || tag.Length != TagLength)
+            throw new ArgumentException("GCM nonce must be 12 bytes and the tag 16");
+        // libcrypto's set-tag call takes a non-const pointer: hand it a copy.
+        Span<byte> expected = stackalloc byte[TagLength];
+        tag.CopyTo(expected);
+        fixed (byte* n = nonce)
+        fixed (byte* a1 = aad1)
+        fixed (byte* a2 = aad2)
+        fixed (byte* d = data)
+        fixed (byte* t = expected)
+        {
+            if (LibCrypto.EVP_CipherInit_ex(_open, 0, 0, null, n, -1) != 1 ||
+                (aad1.Length > 0 && LibCrypto.EVP_CipherUpdate(_open, null, out _, a1, aad1.Length) != 1) ||
+                (aad2.Length > 0 && LibCrypto.EVP_CipherUpdate(_open, null, out _, a2, aad2.Length) != 1) ||
+                (data.Length > 0 && LibCrypto.EVP_CipherUpdate(_open, d, out _, d, data.Length) != 1) ||
+                LibCrypto.EVP_CIPHER_CTX_ctrl(_open, LibCrypto.EVP_CTRL_GCM_SET_TAG, TagLength, t) != 1)
+                throw LibCrypto.Failure("AES-128-GCM open");
+            if (LibCrypto.EVP_CipherFinal_ex(_open, d + data.Length, out _) == 1)
+                return true;
+            LibCrypto.ERR_clear_error();
+            return false;
+        }
+    }
+
+    public void Dispose()
+    {
+        _seal.Dispose();
+        _open.Dispose();
+    }
+}
