@@ -203,7 +203,7 @@ public class DtlsHandshakeTests
     [Fact]
     public void ManyHandshakesLeaveNoRunningWorkers()
     {
-        var links = Enumerable.Range(0, 8).Select(_ => new DtlsLink()).ToList();
+        var links = Enumerable.Range(0, 6).Select(_ => new DtlsLink()).ToList();
         foreach (DtlsLink link in links)
             link.Start();
         foreach (DtlsLink link in links)

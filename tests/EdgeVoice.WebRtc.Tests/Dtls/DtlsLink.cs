@@ -16,14 +16,15 @@ internal sealed class DtlsLink
         IReadOnlyList<EdgeVoice.WebRtc.Srtp.SrtpProfile>? serverProfiles = null,
         DtlsFingerprint? clientFingerprintInOffer = null,
         DtlsFingerprint? serverFingerprintInAnswer = null,
-        TimeSpan? retransmit = null)
+        TimeSpan? retransmit = null,
+        DtlsCertificate? serverCertificate = null)
     {
         Action wake = () => _ready.Release();
         Client = new DtlsClient(ClientCertificate, serverFingerprintInAnswer ?? ServerCertificate.Fingerprint, clientProfiles, TimeSpan.FromSeconds(10), wake)
         {
             InitialRetransmit = retransmit ?? TimeSpan.FromSeconds(1),
         };
-        Server = new DtlsServer(ServerCertificate, clientFingerprintInOffer ?? ClientCertificate.Fingerprint, serverProfiles, TimeSpan.FromSeconds(10), wake)
+        Server = new DtlsServer(serverCertificate ?? ServerCertificate, clientFingerprintInOffer ?? ClientCertificate.Fingerprint, serverProfiles, TimeSpan.FromSeconds(10), wake)
         {
             InitialRetransmit = retransmit ?? TimeSpan.FromSeconds(1),
         };
