@@ -1,0 +1,124 @@
+using System.Security.Cryptography;
+
+namespace EdgeVoice.WebRtc.Sdp;
+
+/// <summary>A certificate fingerprint from <c>a=fingerprint</c> (RFC 8122): hash function name (lower case) and digest bytes.</summary>
+public sealed class SdpFingerprint
+{
+    private readonly byte[] _digest;
+
+    public SdpFingerprint(string algorithm, ReadOnlySpan<byte> digest)
+    {
+        Algorithm = algorithm.ToLowerInvariant();
+        _digest = digest.ToArray();
+    }
+
+    public string Algorithm { get; }
+
+    public ReadOnlySpan<byte> Digest => _digest;
+
+    /// <summary>Whether the relay can check a certificate against this fingerprint.</summary>
+    public bool IsSupported => DigestLength(Algorithm) > 0 && Algorithm != "sha-1";
+
+    /// <summary>The SHA-256 fingerprint of a DER certificate, for the relay's own <c>a=fingerprint</c>.</summary>
+    public static SdpFingerprint FromCertificate(ReadOnlySpan<byte> certificateDer)
+    {
+        Span<byte> digest = stackalloc byte[32];
+        SHA256.HashData(certificateDer, digest);
+        return new SdpFingerprint("sha-256", digest);
+    }
+
+    /// <summary>Checks a peer's DER certificate against this fingerprint in constant time (false for unsupported algorithms).</summary>
+    public bool Matches(ReadOnlySpan<byte> certificateDer)
+    {
+        Span<byte> digest = stackalloc byte[64];
+        int length;
+        switch (Algorithm)
+        {
+            case "sha-256": length = SHA256.HashData(certificateDer, digest); break;
+            case "sha-384": length = SHA384.HashData(certificateDer, digest); break;
+            case "sha-512": length = SHA512.HashData(certificateDer, digest); break;
+            default: return false;
+        }
+        return length == _digest.Length && CryptographicOperations.FixedTimeEquals(digest[..length], _digest);
+    }
+
+    /// <summary>Parses the attribute value <c>sha-256 AB:CD:...</c>: two hex digits per byte, single colons, length fixed by the algorithm.</summary>
+    public static bool TryParse(ReadOnlySpan<char> value, out SdpFingerprint? fingerprint, out string reason)
+    {
+        fingerprint = null;
+        int space = value.IndexOf(' ');
+        if (space <= 0)
+        {
+            reason = "a=fingerprint needs '<hash-function> <hex bytes>'";
+            return false;
+        }
+        var algorithm = value[..space];
+        var hex = value[(space + 1)..].Trim(' ');
+        if (!SdpSyntax.IsToken(algorithm) || algorithm.Length > 16)
+        {
+            reason = "a=fingerprint hash function is not a token";
+            return false;
+        }
+        if (hex.Length == 0 || (hex.Length + 1) % 3 != 0 || (hex.Length + 1) / 3 > 64)
+        {
+            reason = "a=fingerprint digest must be 1-64 bytes written as XX:XX:...";
+            return false;
+        }
+        int count = (hex.Length + 1) / 3;
+        Span<byte> digest = stackalloc byte[64];
+        for (int i = 0; i < count; i++)
+        {
+            int at = i * 3;
+            int high = HexValue(hex[at]), low = HexValue(hex[at + 1]);
+            if (high < 0 || low < 0 || (i < count - 1 && hex[at + 2] != ':'))
+            {
+                reason = $"a=fingerprint digest has a bad byte at position {i + 1} (expected two hex digits then ':')";
+                return false;
+            }
+            digest[i] = (byte)(high << 4 | low);
+        }
+        string name = algorithm.ToString().ToLowerInvariant();
+        int expected = DigestLength(name);
+        if (expected > 0 && expected != count)
+        {
+            reason = $"a=fingerprint {name} digest has {count} bytes, {expected} expected";
+            return false;
+        }
+        fingerprint = new SdpFingerprint(name, digest[..count]);
+        reason = "";
+        return true;
+    }
+
+    /// <summary>The attribute value, upper-case hex as RFC 8122 writes it.</summary>
+    public override string ToString()
+    {
+        var text = new System.Text.StringBuilder(Algorithm.Length + 1 + _digest.Length * 3);
+        text.Append(Algorithm).Append(' ');
+        for (int i = 0; i < _digest.Length; i++)
+        {
+            if (i > 0)
+                text.Append(':');
+            text.Append(_digest[i].ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+        }
+        return text.ToString();
+    }
+
+    private static int DigestLength(string algorithm) => algorithm switch
+    {
+        "sha-1" => 20,
+        "sha-224" => 28,
+        "sha-256" => 32,
+        "sha-384" => 48,
+        "sha-512" => 64,
+        _ => 0,
+    };
+
+    private static int HexValue(char c) => c switch
+    {
+        >= '0' and <= '9' => c - '0',
+        >= 'A' and <= 'F' => c - 'A' + 10,
+        >= 'a' and <= 'f' => c - 'a' + 10,
+        _ => -1,
+    };
+}
