@@ -1,3 +1,1 @@
-var builder = WebApplication.CreateSlimBuilder(args);
-var app = builder.Build();
-app.Run();
+return await EdgeVoice.Relay.RelayHost.RunAsync(args);

@@ -183,7 +183,7 @@ internal sealed class MediaLoop : IDatagramSender, IDisposable
             return;
         }
         // The token is checked before any lookup, so a forged ufrag costs one MAC and allocates nothing.
-        if (!IceUsername.TrySplit(message.Username, out var localUfrag, out _)
+        if (!UfragToken.TrySplitUsername(message.Username, out var localUfrag, out _)
             || !UfragToken.TryRead(localUfrag, _ufragSecret, out ulong sessionId))
         {
             Counters.StunForged++;
@@ -194,7 +194,7 @@ internal sealed class MediaLoop : IDatagramSender, IDisposable
             Counters.StunUnknownSession++;
             return;
         }
-        session.HandleStun(datagram, message, from, now);
+        session.HandleStun(message, from, now);
     }
 
     private void RunTimers(TimeSpan now)

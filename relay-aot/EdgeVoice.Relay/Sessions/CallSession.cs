@@ -47,6 +47,11 @@ internal sealed class CallSession : ICallerOutput
     private readonly RtpReceiveStatistics _receiveStats = new();
     private uint _inSsrc;
     private TimeSpan _nextReport;
+    private TimeSpan _lastReceivedAt;
+    private uint _lastSentTimestamp;
+    private TimeSpan _lastSentAt;
+    private TimeSpan _clockForReports;
+    private readonly TimeSpan _endsAt;
 
     public CallSession(
         ulong id,
@@ -60,7 +65,8 @@ internal sealed class CallSession : ICallerOutput
         SessionTable table,
         IDatagramSender sender,
         RelayCounters counters,
-        TimeSpan createdAt)
+        TimeSpan createdAt,
+        TimeSpan? maxDuration = null)
     {
         Id = id;
         CallId = callId;
@@ -77,8 +83,10 @@ internal sealed class CallSession : ICallerOutput
         _outSsrc = RandomNonZero();
         _outSequence = (ushort)RandomNumberGenerator.GetInt32(ushort.MaxValue + 1);
         _outTimestampBase = (uint)RandomNumberGenerator.GetInt32(int.MaxValue);
-        _cname = System.Text.Encoding.ASCII.GetBytes($"edgevoice-{callId}");
+        Cname = $"edgevoice-{callId[..8]}";
+        _cname = System.Text.Encoding.ASCII.GetBytes(Cname);
         _nextReport = createdAt + ReportInterval;
+        _endsAt = maxDuration is { } limit ? createdAt + limit : TimeSpan.MaxValue;
     }
 
     public ulong Id { get; }
@@ -91,16 +99,19 @@ internal sealed class CallSession : ICallerOutput
     public CallEndReason? EndReason { get; private set; }
     public TimeSpan? ConnectedAt { get; private set; }
     public SrtpProfile? Profile { get; private set; }
+    public string? FailureDetail { get; private set; }
+    public uint OutboundSsrc => _outSsrc;
+    public string Cname { get; }
 
     /// <summary>Asks the media loop to end the call (from the HTTP thread); the loop calls <see cref="End"/>.</summary>
     public void RequestHangUp() => _hangUpRequested = true;
 
     public bool HangUpRequested => _hangUpRequested;
 
-    public void HandleStun(ReadOnlySpan<byte> datagram, in StunMessage request, TransportAddress from, TimeSpan now)
+    public void HandleStun(scoped in StunMessage request, TransportAddress from, TimeSpan now)
     {
         Span<byte> response = stackalloc byte[256];
-        var result = _ice.HandleBindingRequest(datagram, request, from, now, response, out int length);
+        var result = _ice.HandleBindingRequest(request, from, now, response, out int length);
         if (length > 0)
             _sender.Send(response[..length], from);
         if (result == IceCheckResult.Accepted)
@@ -119,6 +130,7 @@ internal sealed class CallSession : ICallerOutput
     /// <summary>SRTP or SRTCP from the caller, decrypted in place in <paramref name="buffer"/>.</summary>
     public void HandleSrtp(Span<byte> buffer, int length, PacketKind kind, TimeSpan now)
     {
+        _clockForReports = now;
         if (_inbound is null)
         {
             _counters.DroppedBeforeKeys++;
@@ -146,6 +158,7 @@ internal sealed class CallSession : ICallerOutput
         _counters.RtpReceived++;
         _inSsrc = header.Ssrc;
         _receiveStats.Update(header.SequenceNumber, header.Timestamp, ToRtpClock(now));
+        _lastReceivedAt = now;
         if (header.PayloadType != OpusPayloadType)
             return;
         var frame = new MediaFrame(header.SequenceNumber, header.Timestamp, header.Marker,
@@ -177,13 +190,15 @@ internal sealed class CallSession : ICallerOutput
         if (!_outbound.TryProtectRtp(slot, length, out int protectedLength, out _))
             return;
         _sender.Commit(protectedLength, _remote);
-        _sendStats.Record(frame.Payload.Length, header.Timestamp);
+        _sendStats.OnSent(frame.Payload.Length);
+        _lastSentTimestamp = header.Timestamp;
+        _lastSentAt = _clockForReports;
         _counters.RtpSent++;
     }
 
     public TimeSpan NextTimeout()
     {
-        TimeSpan next = _nextReport;
+        TimeSpan next = _nextReport < _endsAt ? _nextReport : _endsAt;
         if (_ice.NextTimeout is { } ice && ice < next)
             next = ice;
         if (_dtls.NextTimeout is { } dtls && dtls < next)
@@ -196,6 +211,12 @@ internal sealed class CallSession : ICallerOutput
         if (_hangUpRequested)
         {
             End(CallEndReason.HungUp);
+            return;
+        }
+        _clockForReports = now;
+        if (now >= _endsAt)
+        {
+            End(CallEndReason.TimeLimit);
             return;
         }
         _ice.HandleTimeout(now);
@@ -216,7 +237,7 @@ internal sealed class CallSession : ICallerOutput
     {
         if (Phase == CallPhase.Ended)
             return;
-        if (Phase == CallPhase.Connected && reason is CallEndReason.HungUp or CallEndReason.RelayStopping)
+        if (Phase == CallPhase.Connected && reason is CallEndReason.HungUp or CallEndReason.RelayStopping or CallEndReason.TimeLimit)
         {
             SendReport(TimeSpan.Zero, DateTimeOffset.UtcNow, bye: true);
             _dtls.Close();
@@ -228,6 +249,14 @@ internal sealed class CallSession : ICallerOutput
         _inbound?.Dispose();
         _outbound?.Dispose();
         _table.Remove(this);
+    }
+
+    /// <summary>Drops a session that never entered the table (its ids collided): stops its DTLS worker.</summary>
+    public void Discard()
+    {
+        Phase = CallPhase.Ended;
+        _dtls.Close();
+        _handler.OnCallEnded(CallEndReason.RelayStopping);
     }
 
     private void DrainIceEvents(TimeSpan now)
@@ -257,10 +286,10 @@ internal sealed class CallSession : ICallerOutput
             _sender.Send(datagram.Span, _remote);
         while (_dtls.TryPollEvent(out var e))
         {
-            switch (e.Kind)
+            switch (e)
             {
-                case DtlsEventKind.Connected:
-                    var keys = e.Keys!;
+                case DtlsEvent.Connected connected:
+                    var keys = connected.Keys;
                     _inbound = new SrtpContext(keys.Profile, keys.ClientKey, keys.ClientSalt);
                     _outbound = new SrtpContext(keys.Profile, keys.ServerKey, keys.ServerSalt);
                     Profile = keys.Profile;
@@ -269,11 +298,12 @@ internal sealed class CallSession : ICallerOutput
                     _counters.CallsConnected++;
                     _handler.OnCallConnected(this);
                     break;
-                case DtlsEventKind.Failed:
+                case DtlsEvent.Failed failed:
                     _counters.DtlsFailed++;
+                    FailureDetail = $"{failed.Reason}: {failed.Detail}";
                     End(CallEndReason.DtlsFailed);
                     return;
-                case DtlsEventKind.Closed:
+                case DtlsEvent.Closed:
                     End(CallEndReason.DtlsClosed);
                     return;
             }
@@ -291,16 +321,39 @@ internal sealed class CallSession : ICallerOutput
         if (_outbound is null || !_hasRemote)
             return;
         Span<byte> slot = _sender.SendSlot();
-        var writer = new RtcpCompoundWriter(slot);
+        int length;
+        Span<RtcpReportBlock> blocks = stackalloc RtcpReportBlock[1];
+        int blockCount = 0;
+        if (_inSsrc != 0)
+            blocks[blockCount++] = _receiveStats.CreateReportBlock(_inSsrc);
         if (_sentAny)
-            writer.WriteSenderReport(_outSsrc, wallClock, _sendStats, _inSsrc != 0 ? _receiveStats : null, _inSsrc);
+        {
+            // The SR pairs wall-clock time with the RTP clock of the last frame sent, advanced by the time since.
+            uint rtpNow = _lastSentTimestamp + (uint)((now - _lastSentAt).Ticks / (TimeSpan.TicksPerSecond / 48_000));
+            length = RtcpSenderReport.Write(slot, _outSsrc, ToNtp(wallClock), rtpNow, _sendStats.PacketCount, _sendStats.OctetCount,
+                blocks[..blockCount]);
+        }
         else
-            writer.WriteReceiverReport(_outSsrc, _inSsrc != 0 ? _receiveStats : null, _inSsrc);
-        writer.WriteSourceDescription(_outSsrc, _cname);
+        {
+            length = RtcpReceiverReport.Write(slot, _outSsrc, blocks[..blockCount]);
+        }
+        length += RtcpSourceDescription.WriteCname(slot[length..], _outSsrc, _cname);
         if (bye)
-            writer.WriteBye(_outSsrc);
-        if (_outbound.TryProtectRtcp(slot, writer.Length, out int protectedLength, out _))
+        {
+            Span<uint> sources = [_outSsrc];
+            length += RtcpGoodbye.Write(slot[length..], sources);
+        }
+        if (_outbound.TryProtectRtcp(slot, length, out int protectedLength, out _))
             _sender.Commit(protectedLength, _remote);
+    }
+
+    private static ulong ToNtp(DateTimeOffset time)
+    {
+        // NTP counts from 1900-01-01; 32.32 fixed point.
+        long ticks = time.UtcTicks - new DateTime(1900, 1, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
+        ulong seconds = (ulong)(ticks / TimeSpan.TicksPerSecond);
+        ulong fraction = (ulong)(ticks % TimeSpan.TicksPerSecond) * (1UL << 32) / TimeSpan.TicksPerSecond;
+        return seconds << 32 | fraction;
     }
 
     private static uint ToRtpClock(TimeSpan now) => (uint)(now.Ticks / (TimeSpan.TicksPerSecond / 48_000));

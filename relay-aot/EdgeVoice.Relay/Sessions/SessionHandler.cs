@@ -32,6 +32,7 @@ public enum CallEndReason
     DtlsFailed,
     DtlsClosed,
     RelayStopping,
+    TimeLimit,
 }
 
 /// <summary>What a call's media is handed to: the echo handler here; the tunnel to a transceiver later.</summary>

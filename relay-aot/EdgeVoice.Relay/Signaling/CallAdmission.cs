@@ -29,6 +29,7 @@ internal sealed class CallAdmission
     private readonly DtlsCertificate _certificate;
     private readonly ISessionHandlerFactory _handlers;
     private readonly MediaSettings _settings;
+    private readonly SdpFingerprint _sdpFingerprint;
 
     public CallAdmission(SessionTable table, MediaLoop loop, DtlsCertificate certificate, ISessionHandlerFactory handlers, MediaSettings settings)
     {
@@ -37,9 +38,10 @@ internal sealed class CallAdmission
         _certificate = certificate;
         _handlers = handlers;
         _settings = settings;
+        _sdpFingerprint = SdpFingerprint.FromCertificate(certificate.Der.Span);
     }
 
-    public Admission Admit(string offerSdp)
+    public Admission Admit(string offerSdp, TimeSpan? maxDuration = null)
     {
         if (!SdpOffer.TryParse(offerSdp, out var offer, out _, out string reason))
             return new Admission(AdmissionStatus.BadOffer, null, null, reason);
@@ -47,30 +49,39 @@ internal sealed class CallAdmission
             return new Admission(AdmissionStatus.Full, null, null, "the relay is at its session limit");
         try
         {
+            if (!DtlsFingerprint.TryParse(offer.Fingerprint.ToString(), out var clientFingerprint, out _))
+            {
+                _table.Release();
+                return new Admission(AdmissionStatus.BadOffer, null, null, $"unsupported fingerprint {offer.Fingerprint.Algorithm}");
+            }
             for (int attempt = 0; attempt < 4; attempt++)
             {
                 ulong id = RandomId();
                 string callId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
                 string ufrag = UfragToken.Mint(id, _settings.UfragSecret);
                 string password = RandomIceString(24);
-                var ice = new IceLiteAgent(ufrag, password, offer.IceUfrag, offer.IcePassword, _settings.Ice);
-                var dtls = new DtlsServer(_certificate, offer.Fingerprint, ProfilePreference, _settings.HandshakeTimeout);
-                var handler = _handlers.Create(new CallInfo(id, callId, offer.Audio.OpusPayloadType));
-                var session = new CallSession(id, callId, ufrag, password, ice, dtls, offer.Audio.OpusPayloadType,
-                    handler, _table, _loop, _loop.Counters, _loop.Now);
+                var now = _loop.Now;
+                var ice = new IceLiteAgent(ufrag, password, offer.IceUfrag, now, _settings.Ice);
+                var dtls = new DtlsServer(_certificate, clientFingerprint, ProfilePreference, _settings.HandshakeTimeout, _loop.Wake);
+                var handler = _handlers.Create(new CallInfo(id, callId, offer.Opus.PayloadType));
+                var session = new CallSession(id, callId, ufrag, password, ice, dtls, offer.Opus.PayloadType,
+                    handler, _table, _loop, _loop.Counters, now, maxDuration);
+                string answer = SdpAnswer.Build(offer, new SdpAnswerParameters
+                {
+                    IceUfrag = ufrag,
+                    IcePwd = password,
+                    Fingerprint = _sdpFingerprint,
+                    PublicAddress = _settings.PublicAddress,
+                    PublicPort = _settings.PublicPort,
+                    Ssrc = session.OutboundSsrc,
+                    Cname = session.Cname,
+                    SessionId = id,
+                });
                 if (!_table.TryAdd(session))
                 {
-                    dtls.Dispose();
+                    session.Discard();
                     continue;
                 }
-                string answer = SdpAnswer.Build(offer, new SdpAnswerParameters(
-                    IceUfrag: ufrag,
-                    IcePassword: password,
-                    Fingerprint: _certificate.Fingerprint,
-                    CandidateAddress: _settings.PublicAddress,
-                    CandidatePort: _settings.PublicPort,
-                    Ssrc: session.OutboundSsrc,
-                    Cname: session.Cname));
                 _loop.Wake();
                 return new Admission(AdmissionStatus.Created, callId, answer, null);
             }

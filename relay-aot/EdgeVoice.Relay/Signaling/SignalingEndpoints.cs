@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json.Serialization;
 using EdgeVoice.Relay.Media;
-using Microsoft.Extensions.Primitives;
 
 namespace EdgeVoice.Relay.Signaling;
 
@@ -37,7 +36,8 @@ internal sealed class SignalingEndpoints
 
     private async Task CreateCallAsync(HttpContext context)
     {
-        if (!_authorizer.TryAuthorizeCaller(context.Request.Headers.Authorization, DateTimeOffset.UtcNow, out string? denial))
+        if (!_authorizer.TryAuthorizeCaller(context.Request.Headers.Authorization, context.Request.Headers.Origin, DateTimeOffset.UtcNow,
+                out var grant, out string? denial))
         {
             await Problem(context, StatusCodes.Status401Unauthorized, denial);
             return;
@@ -54,7 +54,7 @@ internal sealed class SignalingEndpoints
             await Problem(context, StatusCodes.Status413PayloadTooLarge, $"the offer is larger than {_maxOfferBytes} bytes");
             return;
         }
-        var admission = _admission.Admit(offer);
+        var admission = _admission.Admit(offer, grant.MaxCallDuration);
         switch (admission.Status)
         {
             case AdmissionStatus.BadOffer:
@@ -74,7 +74,8 @@ internal sealed class SignalingEndpoints
 
     private Task HangUp(HttpContext context)
     {
-        if (!_authorizer.TryAuthorizeCaller(context.Request.Headers.Authorization, DateTimeOffset.UtcNow, out string? denial))
+        if (!_authorizer.TryAuthorizeCaller(context.Request.Headers.Authorization, context.Request.Headers.Origin, DateTimeOffset.UtcNow,
+                out _, out string? denial))
             return Problem(context, StatusCodes.Status401Unauthorized, denial);
         string id = (string)context.Request.RouteValues["id"]!;
         if (!_admission.HangUp(id))

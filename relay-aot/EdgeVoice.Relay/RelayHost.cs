@@ -1,0 +1,169 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using EdgeVoice.Relay.Configuration;
+using EdgeVoice.Relay.Media;
+using EdgeVoice.Relay.Sessions;
+using EdgeVoice.Relay.Signaling;
+using EdgeVoice.WebRtc.Dtls;
+using EdgeVoice.WebRtc.Ice;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace EdgeVoice.Relay;
+
+/// <summary>The relay process: validated YAML configuration, then a <see cref="RelayServer"/> until SIGTERM.</summary>
+public static class RelayHost
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        RelayOptions options;
+        try
+        {
+            options = RelayOptionsLoader.Load(args, Environment.GetEnvironmentVariables());
+        }
+        catch (RelayConfigurationException ex)
+        {
+            Console.Error.WriteLine($"edgevoice-relay: {ex.Message}");
+            return 2;
+        }
+        RelayServer server;
+        try
+        {
+            server = RelayServer.Create(options);
+        }
+        catch (RelayStartException ex)
+        {
+            Console.Error.WriteLine($"edgevoice-relay: {ex.Message}");
+            return 3;
+        }
+        await using (server)
+            await server.App.RunAsync();
+        return 0;
+    }
+}
+
+/// <summary>A start-up failure the operator can fix (port taken, certificate unreadable); the message says which.</summary>
+public sealed class RelayStartException(string message, Exception inner) : Exception(message, inner);
+
+/// <summary>Kestrel for signaling, the media loop on one UDP port, systemd integration, wired from <see cref="RelayOptions"/>.</summary>
+public sealed class RelayServer : IAsyncDisposable
+{
+    private readonly MediaLoop _loop;
+
+    private RelayServer(WebApplication app, MediaLoop loop, SessionTable table, DtlsCertificate certificate)
+    {
+        App = app;
+        _loop = loop;
+        Sessions = table;
+        Certificate = certificate;
+    }
+
+    public WebApplication App { get; }
+    internal SessionTable Sessions { get; }
+    internal RelayCounters Counters => _loop.Counters;
+    public DtlsCertificate Certificate { get; }
+    public IPEndPoint MediaEndPoint => _loop.LocalEndPoint;
+
+    /// <summary>The first HTTP address Kestrel listens on (after <c>StartAsync</c>; resolves port 0).</summary>
+    public Uri HttpAddress =>
+        new(App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+
+    public static RelayServer Create(RelayOptions options, ISessionHandlerFactory? handlers = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Host.UseSystemd();
+        builder.Logging.SetMinimumLevel(options.Logging.Level);
+        ConfigureKestrel(builder, options.Http);
+        builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy =>
+        {
+            if (options.Cors.AllowsAnyOrigin)
+                policy.AllowAnyOrigin();
+            else
+                policy.WithOrigins([.. options.Cors.AllowedOrigins]);
+            policy.WithMethods("GET", "POST", "DELETE")
+                .WithHeaders("Authorization", "Content-Type")
+                .WithExposedHeaders("Location")
+                .SetPreflightMaxAge(TimeSpan.FromMinutes(10));
+        }));
+
+        var app = builder.Build();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EdgeVoice.Relay");
+
+        DtlsCertificate certificate;
+        UdpBatchSocket socket;
+        try
+        {
+            certificate = LoadOrCreateCertificate(options.Dtls, logger);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException)
+        {
+            throw new RelayStartException($"dtls certificate {options.Dtls.CertificatePath}: {ex.Message}", ex);
+        }
+        try
+        {
+            socket = new UdpBatchSocket(options.Media.ListenEndPoint);
+        }
+        catch (SocketException ex)
+        {
+            throw new RelayStartException($"media.udp_port: cannot bind udp {options.Media.ListenEndPoint}: {ex.Message}", ex);
+        }
+
+        var table = new SessionTable(options.Limits.MaxSessions);
+        var loop = new MediaLoop(socket, table, options.Ice.UfragSecret, TimeSpan.FromMilliseconds(5), logger);
+        // Port 0 binds any free port (tests); the answer must then carry the port actually bound.
+        int publicPort = options.Media.PublicPort == 0 ? socket.LocalEndPoint.Port : options.Media.PublicPort;
+        var settings = new MediaSettings(
+            options.Ice.UfragSecret,
+            options.Media.PublicIp,
+            publicPort,
+            new IceLiteOptions { ConsentTimeout = options.Ice.ConsentTimeout, ConnectTimeout = options.Ice.ConnectTimeout },
+            HandshakeTimeout: options.Ice.ConnectTimeout);
+        var admission = new CallAdmission(table, loop, certificate, handlers ?? new EchoSessionHandlerFactory(), settings);
+        var signaling = new SignalingEndpoints(admission, new CallerAuthorizer(options.Auth), loop.Counters, options.Limits.MaxOfferBytes, logger);
+
+        app.UseCors();
+        signaling.Map(app);
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            loop.Start();
+            logger.LogInformation("media on udp {Local} (advertised {PublicIp}:{PublicPort}), DTLS fingerprint {Fingerprint}",
+                socket.LocalEndPoint, options.Media.PublicIp, publicPort, certificate.SdpFingerprint);
+        });
+        // Graceful stop: every caller gets RTCP BYE and DTLS close_notify before the process exits.
+        app.Lifetime.ApplicationStopping.Register(loop.Stop);
+        return new RelayServer(app, loop, table, certificate);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await App.DisposeAsync();
+        _loop.Stop();
+        _loop.Dispose();
+    }
+
+    private static void ConfigureKestrel(WebApplicationBuilder builder, HttpOptions http)
+    {
+        builder.WebHost.UseUrls([.. http.ListenUrls]);
+        if (http.CertificatePath is null || http.KeyPath is null)
+            return;
+        X509Certificate2 certificate;
+        try
+        {
+            certificate = X509Certificate2.CreateFromPemFile(http.CertificatePath, http.KeyPath);
+        }
+        catch (Exception ex) when (ex is IOException or System.Security.Cryptography.CryptographicException or UnauthorizedAccessException)
+        {
+            throw new RelayStartException($"http.certificate_path {http.CertificatePath}: {ex.Message}", ex);
+        }
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https => https.ServerCertificate = certificate));
+    }
+
+    private static DtlsCertificate LoadOrCreateCertificate(DtlsOptions dtls, ILogger logger)
+    {
+        if (dtls.CertificatePath is not null && dtls.KeyPath is not null)
+            return DtlsCertificate.LoadPem(dtls.CertificatePath, dtls.KeyPath);
+        logger.LogInformation("no dtls certificate configured: generated an ECDSA P-256 certificate for this run");
+        return DtlsCertificate.Generate(DateTimeOffset.UtcNow, TimeSpan.FromDays(30));
+    }
+}

@@ -1,0 +1,111 @@
+using System.Net;
+using System.Net.Http.Headers;
+using EdgeVoice.Testing;
+using EdgeVoice.WebRtc.Rtp;
+using EdgeVoice.WebRtc.Srtp;
+
+namespace EdgeVoice.Relay.Tests.Relay;
+
+public class EchoCallTests
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    [Theory]
+    [InlineData(SrtpProfile.AeadAes128Gcm)]
+    [InlineData(SrtpProfile.Aes128CmHmacSha1_80)]
+    public async Task CallerHearsItsOwnFramesBackOnANewStream(SrtpProfile profile)
+    {
+        await using var relay = await InProcessRelay.StartAsync();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var caller = await SyntheticCaller.ConnectAsync(Http, relay.Http, InProcessRelay.ApiKey, cancel.Token, [profile]);
+        Assert.Equal(profile, caller.Profile);
+
+        var payload = new byte[160];
+        var received = new byte[1500];
+        int echoed = 0;
+        RtpHeader first = default, last = default;
+        for (int i = 0; i < 50; i++)
+        {
+            payload.AsSpan().Fill((byte)i);
+            caller.SendFrame(payload);
+            if (caller.TryReceiveFrame(TimeSpan.FromSeconds(1), received, out int length, out var header))
+            {
+                Assert.Equal(payload.Length, length);
+                Assert.Equal((byte)i, received[0]);
+                if (echoed == 0)
+                    first = header;
+                last = header;
+                echoed++;
+            }
+        }
+        Assert.True(echoed >= 48, $"only {echoed} of 50 frames came back");
+        Assert.Equal(SyntheticCaller.OpusPayloadType, last.PayloadType);
+        Assert.Equal(first.Ssrc, last.Ssrc);
+        Assert.Equal((ushort)(first.SequenceNumber + echoed - 1), last.SequenceNumber);
+        Assert.Equal(first.Timestamp + (uint)(960 * (echoed - 1)), last.Timestamp);
+
+        await caller.HangUpAsync(Http, relay.Http, InProcessRelay.ApiKey, cancel.Token);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => caller.HangUpAsync(Http, relay.Http, InProcessRelay.ApiKey, cancel.Token));
+    }
+
+    [Fact]
+    public async Task ConcurrentCallsEachHearOnlyThemselves()
+    {
+        await using var relay = await InProcessRelay.StartAsync();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var callers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => SyntheticCaller.ConnectAsync(Http, relay.Http, InProcessRelay.ApiKey, cancel.Token)));
+        try
+        {
+            var payload = new byte[100];
+            var received = new byte[1500];
+            for (int round = 0; round < 20; round++)
+            {
+                for (int c = 0; c < callers.Length; c++)
+                {
+                    payload.AsSpan().Fill((byte)(c + 1));
+                    callers[c].SendFrame(payload);
+                }
+                for (int c = 0; c < callers.Length; c++)
+                {
+                    Assert.True(callers[c].TryReceiveFrame(TimeSpan.FromSeconds(2), received, out int length, out _), $"caller {c} got no echo in round {round}");
+                    Assert.True(received.AsSpan(0, length).IndexOfAnyExcept((byte)(c + 1)) < 0, $"caller {c} heard another caller's audio");
+                }
+            }
+        }
+        finally
+        {
+            foreach (var caller in callers)
+                caller.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task WrongKeyIs401AndBadOfferIs400AndFullIs503()
+    {
+        await using var relay = await InProcessRelay.StartAsync(maxSessions: 1);
+        string offer = SyntheticCaller.BuildOffer("abcd", "0123456789012345678901", "sha-256 " + string.Join(':', Enumerable.Repeat("AB", 32)));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Post(relay, offer, "wrong-key")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Post(relay, offer, null)).StatusCode);
+
+        var bad = await Post(relay, "v=0\r\nthis is not sdp\r\n", InProcessRelay.ApiKey);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        string reason = await bad.Content.ReadAsStringAsync();
+        Assert.Single(reason.Trim().Split('\n'));
+
+        var created = await Post(relay, offer, InProcessRelay.ApiKey);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.StartsWith("/v1/calls/", created.Headers.Location!.ToString());
+        Assert.Equal("application/sdp", created.Content.Headers.ContentType!.MediaType);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await Post(relay, offer, InProcessRelay.ApiKey)).StatusCode);
+    }
+
+    private static async Task<HttpResponseMessage> Post(InProcessRelay relay, string offer, string? key)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(relay.Http, "/v1/calls")) { Content = new StringContent(offer) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/sdp");
+        if (key is not null)
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return await Http.SendAsync(request);
+    }
+}

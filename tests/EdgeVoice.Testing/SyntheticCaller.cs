@@ -1,0 +1,270 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using EdgeVoice.WebRtc;
+using EdgeVoice.WebRtc.Dtls;
+using EdgeVoice.WebRtc.Rtp;
+using EdgeVoice.WebRtc.Sdp;
+using EdgeVoice.WebRtc.Srtp;
+using EdgeVoice.WebRtc.Stun;
+
+namespace EdgeVoice.Testing;
+
+/// <summary>
+/// A WebRTC caller without a browser: posts an offer, runs ICE (controlling, USE-CANDIDATE), DTLS (client) and SRTP,
+/// then sends and receives Opus-sized RTP. Used by tests and by the load benchmark.
+/// </summary>
+public sealed class SyntheticCaller : IDisposable
+{
+    public const int OpusPayloadType = 111;
+    private static readonly Lazy<DtlsCertificate> SharedCertificate = new(() => DtlsCertificate.Generate(DateTimeOffset.UtcNow, TimeSpan.FromDays(1), "synthetic caller"));
+
+    private readonly Socket _socket;
+    private readonly SrtpContext _outbound;
+    private readonly SrtpContext _inbound;
+    private readonly byte[] _buffer = new byte[2048];
+    private readonly uint _ssrc;
+    private ushort _sequence;
+    private uint _timestamp;
+
+    private SyntheticCaller(Socket socket, SrtpContext outbound, SrtpContext inbound, string location, SrtpProfile profile, TimeSpan setupTime)
+    {
+        _socket = socket;
+        _outbound = outbound;
+        _inbound = inbound;
+        Location = location;
+        Profile = profile;
+        SetupTime = setupTime;
+        _ssrc = (uint)RandomNumberGenerator.GetInt32(1, int.MaxValue);
+    }
+
+    /// <summary>The call's URL path (<c>/v1/calls/{id}</c>) for DELETE.</summary>
+    public string Location { get; }
+    public SrtpProfile Profile { get; }
+    /// <summary>POST sent → SRTP keys known (the caller's view of setup).</summary>
+    public TimeSpan SetupTime { get; }
+    public Socket Socket => _socket;
+
+    /// <summary>Posts an offer and completes ICE and DTLS; throws with the reason when any step fails.</summary>
+    public static async Task<SyntheticCaller> ConnectAsync(HttpClient http, Uri relay, string bearer, CancellationToken cancel,
+        IReadOnlyList<SrtpProfile>? profiles = null)
+    {
+        var certificate = SharedCertificate.Value;
+        string ufrag = RandomIceString(8);
+        string password = RandomIceString(24);
+        string offer = BuildOffer(ufrag, password, certificate.SdpFingerprint);
+        var started = Stopwatch.GetTimestamp();
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(relay, "/v1/calls"))
+        {
+            Content = new StringContent(offer, Encoding.UTF8),
+        };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/sdp");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        using var response = await http.SendAsync(request, cancel);
+        string body = await response.Content.ReadAsStringAsync(cancel);
+        if (response.StatusCode != HttpStatusCode.Created)
+            throw new InvalidOperationException($"POST /v1/calls answered {(int)response.StatusCode}: {body.Trim()}");
+        string location = response.Headers.Location?.ToString() ?? throw new InvalidOperationException("no Location header");
+        if (!SdpSessionDescription.TryParse(body, out var answer, out _, out string reason))
+            throw new InvalidOperationException($"answer does not parse: {reason}");
+        var audio = answer.Media[0];
+        string remoteUfrag = audio.IceUfrag ?? answer.IceUfrag ?? throw new InvalidOperationException("answer has no ice-ufrag");
+        string remotePassword = audio.IcePwd ?? answer.IcePwd ?? throw new InvalidOperationException("answer has no ice-pwd");
+        var fingerprintText = (audio.Fingerprints.Count > 0 ? audio.Fingerprints[0] : answer.Fingerprints[0]).ToString();
+        if (!DtlsFingerprint.TryParse(fingerprintText, out var serverFingerprint, out _))
+            throw new InvalidOperationException($"answer fingerprint does not parse: {fingerprintText}");
+        var candidate = audio.Candidates.FirstOrDefault() ?? throw new InvalidOperationException("answer has no candidate");
+        var remote = new IPEndPoint(IPAddress.Parse(candidate.Address), candidate.Port);
+
+        var socket = new Socket(remote.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            socket.Bind(new IPEndPoint(remote.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Loopback : IPAddress.Loopback, 0));
+            socket.Connect(remote);
+            await CheckConnectivityAsync(socket, remoteUfrag, ufrag, remotePassword, cancel);
+            var keys = await HandshakeAsync(socket, certificate, serverFingerprint, profiles, cancel);
+            var setup = Stopwatch.GetElapsedTime(started);
+            return new SyntheticCaller(socket,
+                new SrtpContext(keys.Profile, keys.ClientKey, keys.ClientSalt),
+                new SrtpContext(keys.Profile, keys.ServerKey, keys.ServerSalt),
+                location, keys.Profile, setup);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Sends one 20 ms Opus frame (any bytes: the relay does not decode) as SRTP.</summary>
+    public void SendFrame(ReadOnlySpan<byte> payload)
+    {
+        Span<byte> packet = _buffer;
+        var header = new RtpHeader(OpusPayloadType, _sequence++, _timestamp, _ssrc);
+        _timestamp += 960;
+        int length = header.WriteTo(packet);
+        payload.CopyTo(packet[length..]);
+        length += payload.Length;
+        if (!_outbound.TryProtectRtp(packet, length, out int protectedLength, out var error))
+            throw new InvalidOperationException($"SRTP protect failed: {error}");
+        _socket.Send(packet[..protectedLength]);
+    }
+
+    /// <summary>Sends raw bytes on the caller's 5-tuple (for malformed-input tests).</summary>
+    public void SendRaw(ReadOnlySpan<byte> datagram) => _socket.Send(datagram);
+
+    /// <summary>Receives RTP from the relay until one Opus payload arrives or the timeout passes (STUN/RTCP skipped).</summary>
+    public bool TryReceiveFrame(TimeSpan timeout, Span<byte> payload, out int payloadLength, out RtpHeader header)
+    {
+        payloadLength = 0;
+        header = default;
+        long deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (true)
+        {
+            long left = deadline - Stopwatch.GetTimestamp();
+            if (left <= 0)
+                return false;
+            if (!_socket.Poll((int)Math.Max(1, left * 1_000_000 / Stopwatch.Frequency), SelectMode.SelectRead))
+                return false;
+            int length = _socket.Receive(_buffer);
+            if (TryOpenRtp(_buffer.AsSpan(), length, payload, out payloadLength, out header))
+                return true;
+        }
+    }
+
+    /// <summary>Decrypts one datagram from the relay if it is SRTP for the caller; false for anything else.</summary>
+    public bool TryOpenRtp(Span<byte> datagram, int length, Span<byte> payload, out int payloadLength, out RtpHeader header)
+    {
+        payloadLength = 0;
+        header = default;
+        if (PacketClassifier.Classify(datagram[..length]) != PacketKind.Rtp)
+            return false;
+        if (!_inbound.TryUnprotectRtp(datagram, length, out int plain, out _))
+            return false;
+        if (!RtpHeader.TryParse(datagram[..plain], out header, out _))
+            return false;
+        datagram.Slice(header.HeaderLength, header.PayloadLength).CopyTo(payload);
+        payloadLength = header.PayloadLength;
+        return true;
+    }
+
+    public async Task HangUpAsync(HttpClient http, Uri relay, string bearer, CancellationToken cancel)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Delete, new Uri(relay, Location));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        using var response = await http.SendAsync(request, cancel);
+        if (response.StatusCode != HttpStatusCode.NoContent)
+            throw new InvalidOperationException($"DELETE {Location} answered {(int)response.StatusCode}");
+    }
+
+    public void Dispose()
+    {
+        _socket.Dispose();
+        _outbound.Dispose();
+        _inbound.Dispose();
+    }
+
+    public static string BuildOffer(string ufrag, string password, string fingerprint, string setup = "actpass") =>
+        "v=0\r\n" +
+        $"o=- {RandomNumberGenerator.GetInt32(int.MaxValue)} 2 IN IP4 127.0.0.1\r\n" +
+        "s=-\r\n" +
+        "t=0 0\r\n" +
+        "a=group:BUNDLE 0\r\n" +
+        "a=msid-semantic: WMS synthetic\r\n" +
+        $"m=audio 9 UDP/TLS/RTP/SAVPF {OpusPayloadType}\r\n" +
+        "c=IN IP4 0.0.0.0\r\n" +
+        "a=rtcp:9 IN IP4 0.0.0.0\r\n" +
+        $"a=ice-ufrag:{ufrag}\r\n" +
+        $"a=ice-pwd:{password}\r\n" +
+        "a=ice-options:trickle\r\n" +
+        $"a=fingerprint:{fingerprint}\r\n" +
+        $"a=setup:{setup}\r\n" +
+        "a=mid:0\r\n" +
+        "a=sendrecv\r\n" +
+        "a=msid:synthetic audio\r\n" +
+        "a=rtcp-mux\r\n" +
+        $"a=rtpmap:{OpusPayloadType} opus/48000/2\r\n" +
+        $"a=fmtp:{OpusPayloadType} minptime=10;useinbandfec=1\r\n" +
+        "a=ssrc:1001 cname:synthetic\r\n";
+
+    private static async Task CheckConnectivityAsync(Socket socket, string remoteUfrag, string localUfrag, string remotePassword,
+        CancellationToken cancel)
+    {
+        byte[] username = Encoding.ASCII.GetBytes($"{remoteUfrag}:{localUfrag}");
+        byte[] key = Encoding.ASCII.GetBytes(remotePassword);
+        byte[] transaction = RandomNumberGenerator.GetBytes(12);
+        byte[] request = new byte[512];
+        int length = StunWriter.WriteBindingRequest(request, transaction, username, priority: 1853824767,
+            tieBreaker: (ulong)RandomNumberGenerator.GetInt32(int.MaxValue), useCandidate: true, key);
+        byte[] response = new byte[2048];
+        for (int attempt = 0; attempt < 20; attempt++)
+        {
+            await socket.SendAsync(request.AsMemory(0, length), cancel);
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+            wait.CancelAfter(TimeSpan.FromMilliseconds(250));
+            try
+            {
+                while (true)
+                {
+                    int received = await socket.ReceiveAsync(response, wait.Token);
+                    if (!StunMessage.TryParse(response.AsSpan(0, received), out var message, out _))
+                        continue;
+                    if (!message.TransactionId.SequenceEqual(transaction))
+                        continue;
+                    if (message.Class != StunClass.SuccessResponse)
+                        throw new InvalidOperationException($"binding request answered with error {message.ErrorCode}");
+                    if (!message.VerifyIntegrity(key) || !message.VerifyFingerprint())
+                        throw new InvalidOperationException("binding response failed MESSAGE-INTEGRITY or FINGERPRINT");
+                    return;
+                }
+            }
+            catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+            {
+            }
+        }
+        throw new TimeoutException("no STUN binding response from the relay");
+    }
+
+    private static Task<SrtpKeyingMaterial> HandshakeAsync(Socket socket, DtlsCertificate certificate, DtlsFingerprint serverFingerprint,
+        IReadOnlyList<SrtpProfile>? profiles, CancellationToken cancel) => Task.Run(() =>
+    {
+        // Polls the socket synchronously: no receive is left pending after the handshake to steal the first media packet.
+        var client = new DtlsClient(certificate, serverFingerprint, profiles, TimeSpan.FromSeconds(10));
+        var clock = Stopwatch.StartNew();
+        client.Start(clock.Elapsed);
+        byte[] buffer = new byte[2048];
+        while (true)
+        {
+            cancel.ThrowIfCancellationRequested();
+            while (client.TryPollTransmit(out var datagram))
+                socket.Send(datagram.Span);
+            while (client.TryPollEvent(out var e))
+            {
+                switch (e)
+                {
+                    case DtlsEvent.Connected connected:
+                        return connected.Keys;
+                    case DtlsEvent.Failed failed:
+                        throw new InvalidOperationException($"DTLS failed: {failed.Reason}: {failed.Detail}");
+                    case DtlsEvent.Closed:
+                        throw new InvalidOperationException("DTLS closed during the handshake");
+                }
+            }
+            client.HandleTimeout(clock.Elapsed);
+            if (socket.Poll(1000, SelectMode.SelectRead))
+            {
+                int received = socket.Receive(buffer);
+                if (PacketClassifier.Classify(buffer.AsSpan(0, received)) == PacketKind.Dtls)
+                    client.HandleInput(buffer.AsSpan(0, received), clock.Elapsed);
+            }
+        }
+    }, cancel);
+
+    private static string RandomIceString(int length) =>
+        RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", length);
+}
