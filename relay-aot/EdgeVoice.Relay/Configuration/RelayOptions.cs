@@ -1,0 +1,80 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeVoice.Relay.Configuration;
+
+/// <summary>The relay's validated settings (configs/relay.yaml, then EDGEVOICE_* variables, then --section:key arguments).</summary>
+public sealed record RelayOptions(
+    string ConfigPath,
+    HttpOptions Http,
+    MediaOptions Media,
+    AuthOptions Auth,
+    IceOptions Ice,
+    CorsOptions Cors,
+    LimitsOptions Limits,
+    DtlsOptions Dtls,
+    LoggingOptions Logging);
+
+/// <param name="ListenUrls">Kestrel URLs for signaling, e.g. http://127.0.0.1:8080.</param>
+/// <param name="CertificatePath">PEM certificate for https URLs (absolute path).</param>
+/// <param name="KeyPath">PEM private key for https URLs (absolute path).</param>
+public sealed record HttpOptions(IReadOnlyList<string> ListenUrls, string? CertificatePath, string? KeyPath);
+
+/// <param name="ListenAddress">Address the one UDP media socket binds to.</param>
+/// <param name="PublicIp">Address clients reach the socket at: the host candidate in every answer.</param>
+public sealed record MediaOptions(IPAddress ListenAddress, int UdpPort, IPAddress PublicIp, int PublicPort)
+{
+    public IPEndPoint ListenEndPoint => new(ListenAddress, UdpPort);
+}
+
+/// <summary>An API key and the id that names it in logs and client tokens.</summary>
+public sealed record ApiKey(string Id, string Key)
+{
+    // Keep the secret out of logs that print the record.
+    public override string ToString() => $"ApiKey {{ Id = {Id} }}";
+}
+
+public sealed record AuthOptions(IReadOnlyList<ApiKey> ApiKeys, byte[] TokenSecret, TimeSpan TokenLifetime, TimeSpan MaxTokenLifetime)
+{
+    /// <summary>Finds the API key a request presented, comparing against every key in constant time.</summary>
+    public ApiKey? Match(string? presented)
+    {
+        if (string.IsNullOrEmpty(presented))
+            return null;
+        Span<byte> presentedHash = stackalloc byte[32];
+        Span<byte> keyHash = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes(presented), presentedHash);
+        ApiKey? found = null;
+        foreach (var key in ApiKeys)
+        {
+            SHA256.HashData(Encoding.UTF8.GetBytes(key.Key), keyHash);
+            if (CryptographicOperations.FixedTimeEquals(presentedHash, keyHash))
+                found = key;
+        }
+        return found;
+    }
+
+    public override string ToString() => $"AuthOptions {{ ApiKeys = {ApiKeys.Count}, TokenLifetime = {TokenLifetime}, MaxTokenLifetime = {MaxTokenLifetime} }}";
+}
+
+/// <param name="UfragSecret">Key of the MAC inside the relay's ICE ufrag (the steering token).</param>
+/// <param name="UfragSecretGenerated">True when no secret was configured and a random one was made at start.</param>
+public sealed record IceOptions(byte[] UfragSecret, bool UfragSecretGenerated, TimeSpan ConsentTimeout, TimeSpan ConnectTimeout)
+{
+    public override string ToString() => $"IceOptions {{ UfragSecretGenerated = {UfragSecretGenerated}, ConsentTimeout = {ConsentTimeout}, ConnectTimeout = {ConnectTimeout} }}";
+}
+
+/// <param name="AllowedOrigins">Origins (scheme://host[:port]) browsers may call signaling from; "*" allows any.</param>
+public sealed record CorsOptions(IReadOnlyList<string> AllowedOrigins)
+{
+    public bool AllowsAnyOrigin => AllowedOrigins.Contains("*");
+}
+
+public sealed record LimitsOptions(int MaxSessions, int MaxHandshakesInFlight, int MaxOfferBytes);
+
+/// <summary>The DTLS certificate and key (PEM, absolute paths); both null means one is generated at start.</summary>
+public sealed record DtlsOptions(string? CertificatePath, string? KeyPath);
+
+public sealed record LoggingOptions(LogLevel Level);
