@@ -165,22 +165,36 @@ public sealed class RelayProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        TryKill(_process);
-        try
+        // SIGTERM first, as systemd stops the relay, so a shutdown path that hangs shows in the log.
+        var graceful = !_process.HasExited && ProcessSignals.Terminate(_process.Id) && await WaitForExitAsync(TimeSpan.FromSeconds(3));
+        if (!graceful)
         {
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await _process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
+            TryKill(_process);
+            await WaitForExitAsync(TimeSpan.FromSeconds(5));
         }
         Live.TryRemove(_process.Id, out _);
-        _log.Add("fixture", _process.HasExited ? $"exited with code {_process.ExitCode}" : "did not exit within 5 s of SIGKILL");
+        _log.Add("fixture", !_process.HasExited ? "did not exit within 5 s of SIGKILL"
+            : graceful ? $"exited with code {_process.ExitCode} after SIGTERM"
+            : $"exited with code {_process.ExitCode} (killed)");
         WriteLogToTestOutput();
         _process.Dispose();
         if (_tempDir is not null)
         {
             Directory.Delete(_tempDir, recursive: true);
+        }
+    }
+
+    private async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        try
+        {
+            using var cts = new CancellationTokenSource(timeout);
+            await _process.WaitForExitAsync(cts.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
         }
     }
 
