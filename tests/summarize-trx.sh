@@ -23,7 +23,9 @@ if [[ -d $dir ]]; then
     files=$((files + 1))
     p=$(counter "$counters" passed)
     f=$(( $(counter "$counters" failed) + $(counter "$counters" error) + $(counter "$counters" timeout) + $(counter "$counters" aborted) ))
-    s=$(counter "$counters" notExecuted)
+    # The VSTest TRX logger leaves notExecuted at 0 for skipped tests; they are total - executed.
+    s=$(( $(counter "$counters" total) - $(counter "$counters" executed) ))
+    ((s >= $(counter "$counters" notExecuted))) || s=$(counter "$counters" notExecuted)
     echo "$(basename "$trx"): $p passed, $f failed, $s skipped"
     passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
   done < <(find "$dir" -name '*.trx' -type f -print0 | sort -z)
