@@ -22,6 +22,8 @@ public sealed class RelayProcess : IAsyncDisposable
     private readonly RelayLog _log;
     private readonly ITestOutputHelper? _output;
     private readonly string? _tempDir;
+    private bool _exited;
+    private int _disposing;
 
     static RelayProcess()
     {
@@ -56,7 +58,7 @@ public sealed class RelayProcess : IAsyncDisposable
     /// <summary>Everything the relay printed so far, stdout and stderr interleaved.</summary>
     public string Log => _log.Text;
 
-    public bool HasExited => _process.HasExited;
+    public bool HasExited => _exited || (_disposing == 0 && _process.HasExited);
 
     /// <summary>Starts the relay chosen by EDGEVOICE_TEST_RELAY.</summary>
     public static Task<RelayProcess> StartAsync(ITestOutputHelper? output) => StartAsync(RelayKinds.Selected, output);
@@ -165,6 +167,10 @@ public sealed class RelayProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposing, 1) == 1)
+        {
+            return;
+        }
         // SIGTERM first, as systemd stops the relay, so a shutdown path that hangs shows in the log.
         var graceful = !_process.HasExited && ProcessSignals.Terminate(_process.Id) && await WaitForExitAsync(TimeSpan.FromSeconds(3));
         if (!graceful)
@@ -173,6 +179,7 @@ public sealed class RelayProcess : IAsyncDisposable
             await WaitForExitAsync(TimeSpan.FromSeconds(5));
         }
         Live.TryRemove(_process.Id, out _);
+        _exited = _process.HasExited;
         _log.Add("fixture", !_process.HasExited ? "did not exit within 5 s of SIGKILL"
             : graceful ? $"exited with code {_process.ExitCode} after SIGTERM"
             : $"exited with code {_process.ExitCode} (killed)");
