@@ -77,12 +77,12 @@ public sealed class ChromiumCallTests(PlaywrightDriver driver, ITestOutputHelper
         {
             throw new Xunit.Sdk.XunitException($"the page could not start a call: {e.Message}\npage console:\n{chromium.ConsoleLog}");
         }
-        output.WriteLine($"call {call.Index}: {call.Location}, connected {call.SetupMs:F1} ms after POST");
+        output.WriteLine($"{call.Location}: connected {call.SetupMs:F1} ms after POST");
         Assert.Equal(201, call.PostStatus);
         Assert.StartsWith("/v1/calls/", call.Location);
 
         var heard = await chromium.ObserveAsync(call.Index);
-        output.WriteLine($"call {call.Index}: {heard}");
+        output.WriteLine($"{call.Location}: {heard}");
         Assert.Equal("connected", heard.ConnectionState);
         Assert.True(heard.PacketsReceived > MinPackets, $"packets received {heard.PacketsReceived} <= {MinPackets}: {heard}");
         Assert.True(heard.Rms > MinRms, $"echoed audio RMS {heard.Rms:F4} is not above silence ({MinRms}): {heard}");
