@@ -1,27 +1,33 @@
 namespace EdgeVoice.Relay.Tests.Support;
 
 /// <summary>
-/// How the tests start EdgeVoice's published relay: the YAML the fixture writes and the command
-/// line. Kept in this one place so it follows the relay's configuration schema as that settles.
+/// How the tests start EdgeVoice's published relay: a YAML file in the relay's schema (configs/relay.yaml),
+/// with the free ports the fixture chose.
 /// </summary>
 internal static class EdgeVoiceRelayLaunch
 {
-    public static string ConfigYaml(RelayEndpoints endpoints) => $"""
-        # Written by the end-to-end test fixture; the CLI overrides below take precedence.
+    /// <summary>The page origin the cross-origin test serves its page from is allowed by CORS.</summary>
+    public static string ConfigYaml(RelayEndpoints endpoints, IEnumerable<string>? allowedOrigins = null) => $"""
+        # Written by the end-to-end test fixture.
         http:
-          listen: "{endpoints.Http}"
+          listen_urls: [ "http://{endpoints.Http}" ]
         media:
-          udp_listen: "{endpoints.Udp}"
+          listen_address: {endpoints.Udp.Address}
+          udp_port: {endpoints.Udp.Port}
+          public_ip: {endpoints.Udp.Address}
+          public_port: {endpoints.Udp.Port}
         auth:
           api_keys:
-            - "{endpoints.Key}"
+            - id: test
+              key: {endpoints.Key}
+          token_secret: ZTJlLXRlc3QtdG9rZW4tc2VjcmV0LWZvci1lZGdldm9pY2UtMDAwMDAwMDA=
+        ice:
+          ufrag_secret: ZTJlLXRlc3QtdWZyYWctc2VjcmV0LWZvci1lZGdldm9pY2UtMDAwMDAwMDA=
+        cors:
+          allowed_origins: [ "*" ]
+        logging:
+          level: information
         """;
 
-    public static IReadOnlyList<string> Arguments(string configPath, RelayEndpoints endpoints) =>
-    [
-        "--config", configPath,
-        "--http", endpoints.Http.ToString(),
-        "--udp", endpoints.Udp.ToString(),
-        "--key", endpoints.Key,
-    ];
+    public static IReadOnlyList<string> Arguments(string configPath, RelayEndpoints endpoints) => ["--config", configPath];
 }

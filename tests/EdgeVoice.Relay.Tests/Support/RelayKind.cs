@@ -14,13 +14,13 @@ internal static class RelayKinds
 {
     public const string EnvironmentVariable = "EDGEVOICE_TEST_RELAY";
 
-    /// <summary>The kind named by EDGEVOICE_TEST_RELAY (pion|edgevoice); pion when unset.</summary>
+    /// <summary>The kind named by EDGEVOICE_TEST_RELAY (pion|edgevoice); EdgeVoice's when unset.</summary>
     public static RelayKind Selected { get; } = Parse(Environment.GetEnvironmentVariable(EnvironmentVariable));
 
     private static RelayKind Parse(string? value) => value?.Trim().ToLowerInvariant() switch
     {
-        null or "" or "pion" => RelayKind.Pion,
-        "edgevoice" => RelayKind.EdgeVoice,
+        "pion" => RelayKind.Pion,
+        null or "" or "edgevoice" => RelayKind.EdgeVoice,
         _ => throw new InvalidOperationException($"{EnvironmentVariable}='{value}': use 'pion' or 'edgevoice'."),
     };
 }
