@@ -80,7 +80,6 @@ public readonly ref struct StunMessage
     public ushort UnknownComprehensionRequired => _at.UnknownRequired;
 
     /// <summary>Checks the header and walks the attributes; never throws.</summary>
-    [SkipLocalsInit]
     public static bool TryParse(ReadOnlySpan<byte> datagram, out StunMessage message, out StunError error)
     {
         message = default;

@@ -159,19 +159,19 @@ public class IceLiteAgentTests
     }
 
     [Theory]
-    [InlineData("wrong-remote", "{0}:xxxx")]
-    [InlineData("swapped", "cL1e:{0}")]
-    [InlineData("no remote", "{0}:")]
-    [InlineData("extra", "{0}:cL1e ")]
-    [InlineData("other session", "AAAAAAAAAAAAAAAAAAAAAAAA:cL1e")]
-    public void Wrong_username_is_dropped(string name, string usernameFormat)
+    [InlineData("{0}:xxxx")] // another client's ufrag
+    [InlineData("cL1e:{0}")] // parts swapped
+    [InlineData("{0}:")]
+    [InlineData("{0}:cL1e ")]
+    [InlineData("{0}")]
+    [InlineData("AAAAAAAAAAAAAAAAAAAAAAAA:cL1e")] // another session's ufrag
+    public void Wrong_username_is_dropped(string usernameFormat)
     {
         var agent = NewAgent();
         var peer = new TestPeer(string.Format(usernameFormat, LocalUfrag), LocalPassword);
         Assert.Equal(IceCheckResult.UsernameMismatch, Deliver(agent, peer.Check(nominate: true), Client, TimeSpan.Zero, out byte[] response));
         Assert.Empty(response);
         Assert.Empty(Events(agent));
-        Assert.False(string.IsNullOrEmpty(name));
     }
 
     [Fact]
@@ -368,6 +368,40 @@ public class IceLiteAgentTests
         for (int i = 0; i < 10; i++)
             Deliver(agent, browser.Check(nominate: true), i % 2 == 0 ? Client : ClientAfterNatRebind, TimeSpan.FromSeconds(3 + i), out _);
         Assert.Equal([new IceEvent(IceEventKind.RemoteAddressChanged, ClientAfterNatRebind)], Events(agent));
+    }
+
+    [Fact]
+    public void Relay_loop_routes_by_token_and_drops_forgeries_before_lookup()
+    {
+        // The relay's UDP loop in miniature: only a verified token reaches the session table.
+        var sessions = new Dictionary<ulong, IceLiteAgent> { [0x5E55_1011] = NewAgent() };
+        int lookups = 0;
+        IceCheckResult? Receive(byte[] datagram, out byte[] response)
+        {
+            response = [];
+            if (PacketClassifier.Classify(datagram) != PacketKind.Stun || !StunMessage.TryParse(datagram, out var request, out _)
+                || !request.IsBindingRequest || !UfragToken.TrySplitUsername(request.Username, out var relayUfrag, out _)
+                || !UfragToken.TryRead(relayUfrag, UfragTokenTests.Secret, out ulong sessionId))
+                return null;
+            lookups++;
+            if (!sessions.TryGetValue(sessionId, out var agent))
+                return null;
+            var buffer = new byte[1500];
+            var result = agent.HandleBindingRequest(request, Client, TimeSpan.Zero, buffer, out int length);
+            response = buffer[..length];
+            return result;
+        }
+
+        string forgedUfrag = "Q2hyb21lRm9yZ2VkVWZyYWcx";
+        Assert.Null(Receive(new TestPeer($"{forgedUfrag}:{RemoteUfrag}", LocalPassword).Check(nominate: true), out _));
+        string unknownSession = UfragToken.Mint(0xBAD, new byte[32]);
+        Assert.Null(Receive(new TestPeer($"{unknownSession}:{RemoteUfrag}", LocalPassword).Check(nominate: true), out _));
+        Assert.Equal(0, lookups);
+
+        var browser = Browser();
+        Assert.Equal(IceCheckResult.Accepted, Receive(browser.Check(nominate: true), out byte[] response));
+        browser.AssertSuccess(response, Client);
+        Assert.Equal(1, lookups);
     }
 
     [Fact]

@@ -168,7 +168,7 @@ public class StunMessageTests
             { "attribute length past end", With(valid, b => BinaryPrimitives.WriteUInt16BigEndian(b.AsSpan(22), 0x0400)), StunError.AttributeTruncated },
             { "header only attribute past end", AppendRaw(Header(StunClass.Indication), [0x80, 0x22, 0x00, 0x05]), StunError.AttributeTruncated },
             { "last attribute without padding", AppendRaw(Header(StunClass.Indication), [0x80, 0x22, 0x00, 0x02, 0x61, 0x62, 0x00, 0x00, 0x80, 0x22, 0x00, 0x03, 0x61, 0x62, 0x63]), StunError.LengthNotMultipleOfFour },
-            { "padding past end with length fixed up", LastAttributeOverstated(), StunError.AttributeTruncated },
+            { "value longer than its slot", LastAttributeOverstated(), StunError.AttributeTruncated },
             { "fingerprint not last", AppendRaw(valid, [0x80, 0x22, 0x00, 0x04, 0x61, 0x62, 0x63, 0x64]), StunError.FingerprintNotLast },
             { "two fingerprints", AppendRaw(valid, valid[^8..]), StunError.FingerprintNotLast },
             { "wrong fingerprint", With(valid, b => b[^1] ^= 1), StunError.FingerprintMismatch },
