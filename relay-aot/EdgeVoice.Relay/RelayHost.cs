@@ -74,6 +74,8 @@ public sealed class RelayServer : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Host.UseSystemd();
         builder.Logging.SetMinimumLevel(options.Logging.Level);
+        // One line per HTTP request is noise in the journal; the relay logs calls itself.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         ConfigureKestrel(builder, options.Http);
         builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy =>
         {
@@ -110,7 +112,7 @@ public sealed class RelayServer : IAsyncDisposable
         }
 
         var table = new SessionTable(options.Limits.MaxSessions);
-        var loop = new MediaLoop(socket, table, options.Ice.UfragSecret, TimeSpan.FromMilliseconds(5), logger);
+        var loop = new MediaLoop(socket, table, options.Ice.UfragSecret, options.Media.BatchWindow, logger);
         // Port 0 binds any free port (tests); the answer must then carry the port actually bound.
         int publicPort = options.Media.PublicPort == 0 ? socket.LocalEndPoint.Port : options.Media.PublicPort;
         var settings = new MediaSettings(
@@ -124,6 +126,8 @@ public sealed class RelayServer : IAsyncDisposable
 
         app.UseCors();
         signaling.Map(app);
+        if (options.Demo.PagePath is { } page)
+            DemoPage.Map(app, page, new CallerAuthorizer(options.Auth), options.Auth.ApiKeys[0].Id);
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             loop.Start();

@@ -15,7 +15,8 @@ public sealed record RelayOptions(
     CorsOptions Cors,
     LimitsOptions Limits,
     DtlsOptions Dtls,
-    LoggingOptions Logging);
+    LoggingOptions Logging,
+    DemoOptions Demo);
 
 /// <param name="ListenUrls">Kestrel URLs for signaling, e.g. http://127.0.0.1:8080.</param>
 /// <param name="CertificatePath">PEM certificate for https URLs (absolute path).</param>
@@ -24,7 +25,8 @@ public sealed record HttpOptions(IReadOnlyList<string> ListenUrls, string? Certi
 
 /// <param name="ListenAddress">Address the one UDP media socket binds to.</param>
 /// <param name="PublicIp">Address clients reach the socket at: the host candidate in every answer.</param>
-public sealed record MediaOptions(IPAddress ListenAddress, int UdpPort, IPAddress PublicIp, int PublicPort)
+/// <param name="BatchWindow">Under load, the media loop waits this long between turns so one wake-up serves many packets.</param>
+public sealed record MediaOptions(IPAddress ListenAddress, int UdpPort, IPAddress PublicIp, int PublicPort, TimeSpan BatchWindow)
 {
     public IPEndPoint ListenEndPoint => new(ListenAddress, UdpPort);
 }
@@ -78,3 +80,6 @@ public sealed record LimitsOptions(int MaxSessions, int MaxHandshakesInFlight, i
 public sealed record DtlsOptions(string? CertificatePath, string? KeyPath);
 
 public sealed record LoggingOptions(LogLevel Level);
+
+/// <param name="PagePath">The demo web page the relay serves at / (and a client-token endpoint for it); null in production.</param>
+public sealed record DemoOptions(string? PagePath);

@@ -37,7 +37,8 @@ internal sealed class RelaySettings(IConfigurationRoot root, string path)
             Int("limits:max_handshakes_in_flight", 64, 1, 100_000),
             Int("limits:max_offer_bytes", 16 * 1024, 1024, SdpSessionDescription.MaxBytes)),
         ReadDtls(),
-        new LoggingOptions(ReadLogLevel("logging:level")));
+        new LoggingOptions(ReadLogLevel("logging:level")),
+        new DemoOptions(ExistingFile("demo:page")));
 
     private HttpOptions ReadHttp()
     {
@@ -91,7 +92,8 @@ internal sealed class RelaySettings(IConfigurationRoot root, string path)
             Error("media:public_ip", $"{publicIp} cannot be advertised to clients; give the relay's reachable unicast address");
         }
         int publicPort = Port("media:public_port", port);
-        return new MediaOptions(listen, port, publicIp ?? IPAddress.Loopback, publicPort);
+        var batchWindow = Duration("media:batch_window", TimeSpan.FromMilliseconds(5), TimeSpan.Zero, TimeSpan.FromMilliseconds(20));
+        return new MediaOptions(listen, port, publicIp ?? IPAddress.Loopback, publicPort, batchWindow);
     }
 
     private AuthOptions ReadAuth()
