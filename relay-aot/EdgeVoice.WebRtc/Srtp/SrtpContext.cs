@@ -317,6 +317,9 @@ public sealed class SrtpContext : IDisposable
         _sources[slot].SentRtpIndex = index;
     }
 
+    /// <summary>Drops all per-SSRC state, so a benchmark can unprotect the same batch of packets again.</summary>
+    internal void ForgetSources() => _sourceCount = 0;
+
     public void Dispose()
     {
         _rtpCounterMode?.Dispose();
