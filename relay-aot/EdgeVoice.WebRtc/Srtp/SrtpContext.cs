@@ -39,7 +39,14 @@ public sealed class SrtpContext : IDisposable
     private readonly SourceState[] _sources = new SourceState[MaxSources];
     private int _sourceCount;
 
+    /// <summary>Whether the crypto library (OpenSSL 3 libcrypto) loads here; check at start-up, not per session.</summary>
+    public static bool IsSupported => LibCrypto.IsSupported;
+
+    /// <summary>Why <see cref="IsSupported"/> is false, for the start-up log; null when supported.</summary>
+    public static string? NotSupportedReason => LibCrypto.NotSupportedReason;
+
     /// <summary>Derives the session keys from a master key and salt (from DTLS-SRTP keying material).</summary>
+    /// <exception cref="PlatformNotSupportedException">libcrypto.so.3 is missing (see <see cref="NotSupportedReason"/>).</exception>
     public SrtpContext(SrtpProfile profile, ReadOnlySpan<byte> masterKey, ReadOnlySpan<byte> masterSalt, int replayWindowSize = 128)
         : this(profile, replayWindowSize, DeriveSessionKeys(profile, masterKey, masterSalt))
     {
