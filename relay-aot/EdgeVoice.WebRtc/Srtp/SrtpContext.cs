@@ -101,6 +101,10 @@ public sealed class SrtpContext : IDisposable
     /// <summary>Bytes an SRTCP packet has beyond its RTCP packet: the E flag and index, and the tag.</summary>
     public int RtcpOverhead => SrtcpIndexLength + _tagLength;
 
+    /// <summary>
+    /// Encrypts the RTP packet in <paramref name="buffer"/>[..<paramref name="length"/>] in place and appends the tag;
+    /// the buffer needs <see cref="RtpOverhead"/> bytes of room after the packet.
+    /// </summary>
     public bool TryProtectRtp(Span<byte> buffer, int length, out int protectedLength, out SrtpError error)
     {
         protectedLength = 0;
@@ -145,6 +149,11 @@ public sealed class SrtpContext : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// Checks replay and tag of the SRTP packet in <paramref name="buffer"/>[..<paramref name="length"/>] and decrypts it in place;
+    /// <paramref name="plainLength"/> is the RTP packet's length. When it returns false the packet is to be dropped
+    /// (its bytes may have been changed) and no state has moved.
+    /// </summary>
     public bool TryUnprotectRtp(Span<byte> buffer, int length, out int plainLength, out SrtpError error)
     {
         plainLength = 0;
@@ -199,6 +208,10 @@ public sealed class SrtpContext : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// Encrypts the (compound) RTCP packet after its first 8 bytes in place and appends E flag + SRTCP index and the tag;
+    /// the buffer needs <see cref="RtcpOverhead"/> bytes of room after the packet.
+    /// </summary>
     public bool TryProtectRtcp(Span<byte> buffer, int length, out int protectedLength, out SrtpError error)
     {
         protectedLength = 0;
@@ -240,6 +253,10 @@ public sealed class SrtpContext : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// Checks replay and tag of the SRTCP packet and decrypts it in place (unless its E flag is clear);
+    /// when it returns false the packet is to be dropped (its bytes may have been changed) and no state has moved.
+    /// </summary>
     public bool TryUnprotectRtcp(Span<byte> buffer, int length, out int plainLength, out SrtpError error)
     {
         plainLength = 0;
