@@ -15,4 +15,13 @@ public sealed class RelayConfigurationException : Exception
     public RelayConfigurationException(string error) : this([error]) { }
 
     public IReadOnlyList<string> Errors { get; }
+
+    /// <summary>An I/O failure in words; the AOT build strips framework exception messages (UseSystemResourceKeys).</summary>
+    internal static string Describe(Exception e) => e switch
+    {
+        FileNotFoundException or DirectoryNotFoundException => "no such file",
+        UnauthorizedAccessException => "permission denied",
+        PathTooLongException => "the path is too long",
+        _ => e.GetType().Name,
+    };
 }

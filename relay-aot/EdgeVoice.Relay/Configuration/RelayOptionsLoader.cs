@@ -46,7 +46,7 @@ public static class RelayOptionsLoader
         }
         catch (FormatException e)
         {
-            throw new RelayConfigurationException($"command line: {e.Message} (settings are given as --section:key=value)");
+            throw new RelayConfigurationException($"command line: the arguments cannot be read as settings ({e.GetType().Name}); give them as --section:key=value");
         }
         var settings = new RelaySettings(root, path);
         var options = settings.Read();

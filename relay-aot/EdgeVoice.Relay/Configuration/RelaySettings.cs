@@ -308,7 +308,7 @@ internal sealed class RelaySettings(IConfigurationRoot root, string path)
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                Error(fileKey, $"cannot read '{full}': {e.Message}");
+                Error(fileKey, $"cannot read '{full}': {RelayConfigurationException.Describe(e)}");
                 return null;
             }
         }

@@ -66,7 +66,7 @@ public sealed class YamlConfigurationProvider(string path) : ConfigurationProvid
         catch (Exception e) when (e is InvalidOperationException or ArgumentException)
         {
             // YamlDotNet 18.1.0 throws these for some unterminated flow collections instead of a YamlException.
-            throw new RelayConfigurationException($"{Path}: invalid YAML (check for an unclosed [ or {{): {e.Message}");
+            throw new RelayConfigurationException($"{Path}: invalid YAML; look for an unclosed [ or {{ ({e.GetType().Name} from the YAML parser)");
         }
         if (stream.Documents.Count == 0)
             return;
@@ -93,7 +93,7 @@ public sealed class YamlConfigurationProvider(string path) : ConfigurationProvid
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new RelayConfigurationException($"{Path}: cannot read the configuration file: {e.Message}");
+            throw new RelayConfigurationException($"{Path}: cannot read the configuration file: {RelayConfigurationException.Describe(e)}");
         }
     }
 

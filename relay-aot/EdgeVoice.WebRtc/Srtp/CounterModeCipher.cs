@@ -9,6 +9,8 @@ internal sealed unsafe class CounterModeCipher : IDisposable
     public const int IvLength = 16;
 
     private readonly EvpCipherContextHandle _context;
+    private readonly nint _ctx; // _context's pointer, for the per-packet calls
+    private bool _disposed;
 
     public CounterModeCipher(ReadOnlySpan<byte> key)
     {
@@ -23,6 +25,7 @@ internal sealed unsafe class CounterModeCipher : IDisposable
             if (LibCrypto.EVP_CipherInit_ex(_context, LibCrypto.EVP_aes_128_ctr(), 0, k, null, 1) != 1)
                 throw LibCrypto.Failure("EVP_CipherInit_ex(aes-128-ctr)");
         }
+        _ctx = _context.DangerousGetHandle();
     }
 
     /// <summary>XORs the keystream that starts at counter block <paramref name="iv"/> into <paramref name="data"/>, in place.</summary>
@@ -30,16 +33,23 @@ internal sealed unsafe class CounterModeCipher : IDisposable
     {
         if (iv.Length != IvLength)
             throw new ArgumentException($"counter block must be {IvLength} bytes", nameof(iv));
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if (data.IsEmpty)
             return;
+        int written;
         fixed (byte* v = iv)
         fixed (byte* d = data)
         {
-            if (LibCrypto.EVP_CipherInit_ex(_context, 0, 0, null, v, 1) != 1 ||
-                LibCrypto.EVP_CipherUpdate(_context, d, out _, d, data.Length) != 1)
+            if (LibCrypto.CipherReset(_ctx, 0, 0, null, v, 1) != 1 ||
+                LibCrypto.CipherUpdate(_ctx, d, &written, d, data.Length) != 1)
                 throw LibCrypto.Failure("AES-128-CTR");
         }
+        GC.KeepAlive(this);
     }
 
-    public void Dispose() => _context.Dispose();
+    public void Dispose()
+    {
+        _disposed = true;
+        _context.Dispose();
+    }
 }

@@ -14,6 +14,9 @@ internal sealed unsafe class GcmCipher : IDisposable
 
     private readonly EvpCipherContextHandle _seal;
     private readonly EvpCipherContextHandle _open;
+    private readonly nint _sealCtx; // the handles' pointers, for the per-packet calls
+    private readonly nint _openCtx;
+    private bool _disposed;
 
     public GcmCipher(ReadOnlySpan<byte> key)
     {
@@ -22,6 +25,8 @@ internal sealed unsafe class GcmCipher : IDisposable
         LibCrypto.ThrowIfNotSupported();
         _seal = Create(key, encrypt: true);
         _open = Create(key, encrypt: false);
+        _sealCtx = _seal.DangerousGetHandle();
+        _openCtx = _open.DangerousGetHandle();
     }
 
     private static EvpCipherContextHandle Create(ReadOnlySpan<byte> key, bool encrypt)
@@ -47,20 +52,23 @@ internal sealed unsafe class GcmCipher : IDisposable
     {
         if (nonce.Length != NonceLength || tag.Length < TagLength)
             throw new ArgumentException("GCM nonce must be 12 bytes and the tag 16");
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        int written;
         fixed (byte* n = nonce)
         fixed (byte* a1 = aad1)
         fixed (byte* a2 = aad2)
         fixed (byte* d = data)
         fixed (byte* t = tag)
         {
-            if (LibCrypto.EVP_CipherInit_ex(_seal, 0, 0, null, n, -1) != 1 ||
-                (aad1.Length > 0 && LibCrypto.EVP_CipherUpdate(_seal, null, out _, a1, aad1.Length) != 1) ||
-                (aad2.Length > 0 && LibCrypto.EVP_CipherUpdate(_seal, null, out _, a2, aad2.Length) != 1) ||
-                (data.Length > 0 && LibCrypto.EVP_CipherUpdate(_seal, d, out _, d, data.Length) != 1) ||
-                LibCrypto.EVP_CipherFinal_ex(_seal, d + data.Length, out _) != 1 ||
-                LibCrypto.EVP_CIPHER_CTX_ctrl(_seal, LibCrypto.EVP_CTRL_GCM_GET_TAG, TagLength, t) != 1)
+            if (LibCrypto.CipherReset(_sealCtx, 0, 0, null, n, -1) != 1 ||
+                (aad1.Length > 0 && LibCrypto.CipherUpdate(_sealCtx, null, &written, a1, aad1.Length) != 1) ||
+                (aad2.Length > 0 && LibCrypto.CipherUpdate(_sealCtx, null, &written, a2, aad2.Length) != 1) ||
+                (data.Length > 0 && LibCrypto.CipherUpdate(_sealCtx, d, &written, d, data.Length) != 1) ||
+                LibCrypto.CipherFinal(_sealCtx, d + data.Length, &written) != 1 ||
+                LibCrypto.CipherControl(_sealCtx, LibCrypto.EVP_CTRL_GCM_GET_TAG, TagLength, t) != 1)
                 throw LibCrypto.Failure("AES-128-GCM seal");
         }
+        GC.KeepAlive(this);
     }
 
     /// <summary>Checks the tag and decrypts <paramref name="data"/> in place; false (data then undefined) when the tag is wrong.</summary>
@@ -69,29 +77,34 @@ internal sealed unsafe class GcmCipher : IDisposable
         if (nonce.Length != NonceLength || tag.Length != TagLength)
             throw new ArgumentException("GCM nonce must be 12 bytes and the tag 16");
         // libcrypto's set-tag call takes a non-const pointer: hand it a copy.
+        ObjectDisposedException.ThrowIf(_disposed, this);
         Span<byte> expected = stackalloc byte[TagLength];
         tag.CopyTo(expected);
+        int written;
+        bool opened;
         fixed (byte* n = nonce)
         fixed (byte* a1 = aad1)
         fixed (byte* a2 = aad2)
         fixed (byte* d = data)
         fixed (byte* t = expected)
         {
-            if (LibCrypto.EVP_CipherInit_ex(_open, 0, 0, null, n, -1) != 1 ||
-                (aad1.Length > 0 && LibCrypto.EVP_CipherUpdate(_open, null, out _, a1, aad1.Length) != 1) ||
-                (aad2.Length > 0 && LibCrypto.EVP_CipherUpdate(_open, null, out _, a2, aad2.Length) != 1) ||
-                (data.Length > 0 && LibCrypto.EVP_CipherUpdate(_open, d, out _, d, data.Length) != 1) ||
-                LibCrypto.EVP_CIPHER_CTX_ctrl(_open, LibCrypto.EVP_CTRL_GCM_SET_TAG, TagLength, t) != 1)
+            if (LibCrypto.CipherReset(_openCtx, 0, 0, null, n, -1) != 1 ||
+                (aad1.Length > 0 && LibCrypto.CipherUpdate(_openCtx, null, &written, a1, aad1.Length) != 1) ||
+                (aad2.Length > 0 && LibCrypto.CipherUpdate(_openCtx, null, &written, a2, aad2.Length) != 1) ||
+                (data.Length > 0 && LibCrypto.CipherUpdate(_openCtx, d, &written, d, data.Length) != 1) ||
+                LibCrypto.CipherControl(_openCtx, LibCrypto.EVP_CTRL_GCM_SET_TAG, TagLength, t) != 1)
                 throw LibCrypto.Failure("AES-128-GCM open");
-            if (LibCrypto.EVP_CipherFinal_ex(_open, d + data.Length, out _) == 1)
-                return true;
-            LibCrypto.ERR_clear_error();
-            return false;
+            opened = LibCrypto.CipherFinal(_openCtx, d + data.Length, &written) == 1;
         }
+        GC.KeepAlive(this);
+        if (!opened)
+            LibCrypto.ERR_clear_error();
+        return opened;
     }
 
     public void Dispose()
     {
+        _disposed = true;
         _seal.Dispose();
         _open.Dispose();
     }

@@ -8,6 +8,8 @@ internal sealed unsafe class HmacSha1 : IDisposable
     public const int HashLength = 20;
 
     private readonly EvpMacContextHandle _context;
+    private readonly nint _ctx; // _context's pointer, for the per-packet calls
+    private bool _disposed;
 
     public HmacSha1(ReadOnlySpan<byte> key)
     {
@@ -37,6 +39,7 @@ internal sealed unsafe class HmacSha1 : IDisposable
             if (LibCrypto.EVP_MAC_init(_context, k, (nuint)key.Length, parameters) != 1)
                 throw LibCrypto.Failure("EVP_MAC_init(HMAC-SHA1)");
         }
+        _ctx = _context.DangerousGetHandle();
     }
 
     /// <summary>Writes HMAC(key, first || second) into <paramref name="hash"/> (20 bytes).</summary>
@@ -44,18 +47,25 @@ internal sealed unsafe class HmacSha1 : IDisposable
     {
         if (hash.Length < HashLength)
             throw new ArgumentException($"hash needs {HashLength} bytes", nameof(hash));
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        nuint written;
         fixed (byte* a = first)
         fixed (byte* b = second)
         fixed (byte* h = hash)
         {
             // A null key re-uses the key state set at construction.
-            if (LibCrypto.EVP_MAC_init(_context, null, 0, null) != 1 ||
-                LibCrypto.EVP_MAC_update(_context, a, (nuint)first.Length) != 1 ||
-                LibCrypto.EVP_MAC_update(_context, b, (nuint)second.Length) != 1 ||
-                LibCrypto.EVP_MAC_final(_context, h, out _, (nuint)HashLength) != 1)
+            if (LibCrypto.MacReset(_ctx, null, 0, null) != 1 ||
+                LibCrypto.MacUpdate(_ctx, a, (nuint)first.Length) != 1 ||
+                (second.Length > 0 && LibCrypto.MacUpdate(_ctx, b, (nuint)second.Length) != 1) ||
+                LibCrypto.MacFinal(_ctx, h, &written, (nuint)HashLength) != 1)
                 throw LibCrypto.Failure("HMAC-SHA1");
         }
+        GC.KeepAlive(this);
     }
 
-    public void Dispose() => _context.Dispose();
+    public void Dispose()
+    {
+        _disposed = true;
+        _context.Dispose();
+    }
 }

@@ -55,12 +55,6 @@ internal static partial class LibCrypto
     internal static unsafe partial int EVP_CipherInit_ex(EvpCipherContextHandle ctx, nint cipher, nint engine, byte* key, byte* iv, int enc);
 
     [LibraryImport(Library)]
-    internal static unsafe partial int EVP_CipherUpdate(EvpCipherContextHandle ctx, byte* output, out int outputLength, byte* input, int inputLength);
-
-    [LibraryImport(Library)]
-    internal static unsafe partial int EVP_CipherFinal_ex(EvpCipherContextHandle ctx, byte* output, out int outputLength);
-
-    [LibraryImport(Library)]
     internal static unsafe partial int EVP_CIPHER_CTX_ctrl(EvpCipherContextHandle ctx, int type, int arg, byte* ptr);
 
     [LibraryImport(Library)]
@@ -79,13 +73,31 @@ internal static partial class LibCrypto
     internal static unsafe partial int EVP_MAC_init(EvpMacContextHandle ctx, byte* key, nuint keyLength, OsslParam* parameters);
 
     [LibraryImport(Library)]
-    internal static unsafe partial int EVP_MAC_update(EvpMacContextHandle ctx, byte* data, nuint length);
-
-    [LibraryImport(Library)]
-    internal static unsafe partial int EVP_MAC_final(EvpMacContextHandle ctx, byte* output, out nuint outputLength, nuint outputSize);
-
-    [LibraryImport(Library)]
     internal static partial void ERR_clear_error();
+
+    // Per-packet calls: raw context pointers (the owning SafeHandle outlives every call) and no GC
+    // transition, since each call runs well under a microsecond, never blocks and never calls back.
+
+    [LibraryImport(Library, EntryPoint = "EVP_CipherInit_ex"), SuppressGCTransition]
+    internal static unsafe partial int CipherReset(nint ctx, nint cipher, nint engine, byte* key, byte* iv, int enc);
+
+    [LibraryImport(Library, EntryPoint = "EVP_CipherUpdate"), SuppressGCTransition]
+    internal static unsafe partial int CipherUpdate(nint ctx, byte* output, int* outputLength, byte* input, int inputLength);
+
+    [LibraryImport(Library, EntryPoint = "EVP_CipherFinal_ex"), SuppressGCTransition]
+    internal static unsafe partial int CipherFinal(nint ctx, byte* output, int* outputLength);
+
+    [LibraryImport(Library, EntryPoint = "EVP_CIPHER_CTX_ctrl"), SuppressGCTransition]
+    internal static unsafe partial int CipherControl(nint ctx, int type, int arg, byte* ptr);
+
+    [LibraryImport(Library, EntryPoint = "EVP_MAC_init"), SuppressGCTransition]
+    internal static unsafe partial int MacReset(nint ctx, byte* key, nuint keyLength, OsslParam* parameters);
+
+    [LibraryImport(Library, EntryPoint = "EVP_MAC_update"), SuppressGCTransition]
+    internal static unsafe partial int MacUpdate(nint ctx, byte* data, nuint length);
+
+    [LibraryImport(Library, EntryPoint = "EVP_MAC_final"), SuppressGCTransition]
+    internal static unsafe partial int MacFinal(nint ctx, byte* output, nuint* outputLength, nuint outputSize);
 
     /// <summary>OSSL_PARAM (openssl/core.h), laid out by hand so no helper call is needed.</summary>
     [StructLayout(LayoutKind.Sequential)]

@@ -39,7 +39,14 @@ public sealed class SrtpContext : IDisposable
     private readonly SourceState[] _sources = new SourceState[MaxSources];
     private int _sourceCount;
 
+    /// <summary>Whether the crypto library (OpenSSL 3 libcrypto) loads here; check at start-up, not per session.</summary>
+    public static bool IsSupported => LibCrypto.IsSupported;
+
+    /// <summary>Why <see cref="IsSupported"/> is false, for the start-up log; null when supported.</summary>
+    public static string? NotSupportedReason => LibCrypto.NotSupportedReason;
+
     /// <summary>Derives the session keys from a master key and salt (from DTLS-SRTP keying material).</summary>
+    /// <exception cref="PlatformNotSupportedException">libcrypto.so.3 is missing (see <see cref="NotSupportedReason"/>).</exception>
     public SrtpContext(SrtpProfile profile, ReadOnlySpan<byte> masterKey, ReadOnlySpan<byte> masterSalt, int replayWindowSize = 128)
         : this(profile, replayWindowSize, DeriveSessionKeys(profile, masterKey, masterSalt))
     {
@@ -94,6 +101,10 @@ public sealed class SrtpContext : IDisposable
     /// <summary>Bytes an SRTCP packet has beyond its RTCP packet: the E flag and index, and the tag.</summary>
     public int RtcpOverhead => SrtcpIndexLength + _tagLength;
 
+    /// <summary>
+    /// Encrypts the RTP packet in <paramref name="buffer"/>[..<paramref name="length"/>] in place and appends the tag;
+    /// the buffer needs <see cref="RtpOverhead"/> bytes of room after the packet.
+    /// </summary>
     public bool TryProtectRtp(Span<byte> buffer, int length, out int protectedLength, out SrtpError error)
     {
         protectedLength = 0;
@@ -138,6 +149,11 @@ public sealed class SrtpContext : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// Checks replay and tag of the SRTP packet in <paramref name="buffer"/>[..<paramref name="length"/>] and decrypts it in place;
+    /// <paramref name="plainLength"/> is the RTP packet's length. When it returns false the packet is to be dropped
+    /// (its bytes may have been changed) and no state has moved.
+    /// </summary>
     public bool TryUnprotectRtp(Span<byte> buffer, int length, out int plainLength, out SrtpError error)
     {
         plainLength = 0;
@@ -192,6 +208,10 @@ public sealed class SrtpContext : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// Encrypts the (compound) RTCP packet after its first 8 bytes in place and appends E flag + SRTCP index and the tag;
+    /// the buffer needs <see cref="RtcpOverhead"/> bytes of room after the packet.
+    /// </summary>
     public bool TryProtectRtcp(Span<byte> buffer, int length, out int protectedLength, out SrtpError error)
     {
         protectedLength = 0;
@@ -233,6 +253,10 @@ public sealed class SrtpContext : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// Checks replay and tag of the SRTCP packet and decrypts it in place (unless its E flag is clear);
+    /// when it returns false the packet is to be dropped (its bytes may have been changed) and no state has moved.
+    /// </summary>
     public bool TryUnprotectRtcp(Span<byte> buffer, int length, out int plainLength, out SrtpError error)
     {
         plainLength = 0;
@@ -316,6 +340,9 @@ public sealed class SrtpContext : IDisposable
             throw new InvalidOperationException("no room for another SSRC");
         _sources[slot].SentRtpIndex = index;
     }
+
+    /// <summary>Drops all per-SSRC state, so a benchmark can unprotect the same batch of packets again.</summary>
+    internal void ForgetSources() => _sourceCount = 0;
 
     public void Dispose()
     {

@@ -43,21 +43,28 @@ public class RtpStatisticsTests
     }
 
     [Fact]
-    public void JitterFollowsRfc3550A8()
+    public void JitterFollowsRfc3550A8AcrossGapAndWrap()
     {
         var stats = new RtpReceiveStatistics(minSequential: 1);
-        // 20 ms packets (960 ticks at 48 kHz); arrival alternates 0 and +160 ticks late: |D| = 160 every packet after the first.
+        // 20 ms packets (960 ticks at 48 kHz) from seq 65500 across the wrap, 3 packets lost at i = 50;
+        // arrival alternates on time and 160 ticks late, so |D| = 160 for every pair of packets received.
         double expected = 0;
+        int received = 0;
         for (int i = 0; i < 200; i++)
         {
+            if (i is >= 50 and < 53)
+                continue;
             uint ts = (uint)(i * 960);
-            uint arrival = ts + 5000 + (uint)(i % 2 * 160);
-            stats.Update((ushort)i, ts, arrival);
-            if (i > 0)
+            uint arrival = ts + 5000 + (uint)(received % 2 * 160);
+            stats.Update((ushort)(65500 + i), ts, arrival);
+            if (received++ > 0)
                 expected += (160 - expected) / 16;
         }
         Assert.InRange(stats.Jitter, (uint)expected - 1, (uint)expected + 1);
         Assert.InRange(stats.Jitter, 150u, 160u);
+        Assert.Equal(3, stats.CumulativeLost);
+        Assert.Equal((uint)(65500 + 199), stats.ExtendedHighestSequence);
+        Assert.Equal((byte)(3 * 256 / 200), stats.CreateReportBlock(9).FractionLost);
     }
 
     [Fact]

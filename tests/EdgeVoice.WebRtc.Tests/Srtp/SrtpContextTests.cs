@@ -407,6 +407,9 @@ public class SrtpContextTests
     }
 
     [Fact]
+    public void CryptoLibraryIsPresent() => Assert.True(SrtpContext.IsSupported, SrtpContext.NotSupportedReason);
+
+    [Fact]
     public void ContextRejectsWrongKeyLengths()
     {
         Assert.Throws<ArgumentException>(() => new SrtpContext(SrtpProfile.Aes128CmHmacSha1_80, new byte[15], new byte[14]));
