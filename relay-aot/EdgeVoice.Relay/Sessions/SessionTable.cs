@@ -59,6 +59,9 @@ internal sealed class SessionTable
 
     public bool TryGetByCallId(string callId, out CallSession session) => _byCallId.TryGetValue(callId, out session!);
 
+    /// <summary>Takes a call out of HTTP's reach at once (DELETE), so a second DELETE is a 404 while the loop ends it.</summary>
+    public bool TryDetachCallId(string callId, out CallSession session) => _byCallId.TryRemove(callId, out session!);
+
     /// <summary>Moves calls added by HTTP into the loop's list (loop thread).</summary>
     public void AdoptAdded()
     {

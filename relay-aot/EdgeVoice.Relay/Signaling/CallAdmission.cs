@@ -97,7 +97,7 @@ internal sealed class CallAdmission
 
     public bool HangUp(string callId)
     {
-        if (!_table.TryGetByCallId(callId, out var session))
+        if (!_table.TryDetachCallId(callId, out var session))
             return false;
         _loop.HangUp(session);
         return true;
