@@ -27,6 +27,8 @@ internal static class EdgeVoiceRelayLaunch
           allowed_origins: [ "*" ]
         logging:
           level: information
+        demo:
+          page: {Path.Combine(RepoPaths.Root, "web", "demo", "index.html")}
         """;
 
     public static IReadOnlyList<string> Arguments(string configPath, RelayEndpoints endpoints) => ["--config", configPath];
