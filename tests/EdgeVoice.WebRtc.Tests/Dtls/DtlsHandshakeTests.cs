@@ -201,6 +201,19 @@ public class DtlsHandshakeTests
     }
 
     [Fact]
+    public void LostFinalServerFlightIsResentWhenTheConnectedServerSeesTheClientFinishedAgain()
+    {
+        var link = new DtlsLink(retransmit: TimeSpan.FromMilliseconds(50));
+        // Lose the server's ChangeCipherSpec + Finished until the client has sent its Finished (epoch 1) twice.
+        link.LoseToClient = d => IsFinalFlight(d) && link.ToServer.Count(IsEncryptedHandshake) < 2;
+        link.Start();
+        Assert.True(link.RunUntil(l => l.BothConnected), Describe(link));
+        Assert.True(link.LostToClient >= 1);
+        Assert.True(link.ToServer.Count(IsEncryptedHandshake) >= 2);
+        Assert.Equal(link.ServerEvent<DtlsEvent.Connected>()!.Keys.ServerSalt, link.ClientEvent<DtlsEvent.Connected>()!.Keys.ServerSalt);
+    }
+
+    [Fact]
     public void ManyHandshakesLeaveNoRunningWorkers()
     {
         var links = Enumerable.Range(0, 6).Select(_ => new DtlsLink()).ToList();
@@ -238,6 +251,20 @@ public class DtlsHandshakeTests
             [SrtpProfile.AeadAes128Gcm, SrtpProfile.AeadAes128Gcm]));
         Assert.Throws<ArgumentException>(() => new DtlsServer(DtlsLink.ServerCertificate, DtlsLink.ClientCertificate.Fingerprint, [(SrtpProfile)0x0005]));
         Assert.Throws<ArgumentOutOfRangeException>(() => new DtlsServer(DtlsLink.ServerCertificate, DtlsLink.ClientCertificate.Fingerprint, null, TimeSpan.Zero));
+    }
+
+    private static bool IsFinalFlight(byte[] datagram) =>
+        DtlsRecordHeader.TryParse(datagram, out DtlsRecordHeader header, out _) && (header.ContentType == DtlsContentType.ChangeCipherSpec || header.Epoch == 1);
+
+    private static bool IsEncryptedHandshake(byte[] datagram)
+    {
+        var records = new DtlsRecordIterator(datagram);
+        while (records.TryNext(out DtlsRecordHeader header, out _))
+        {
+            if (header.ContentType == DtlsContentType.Handshake && header.Epoch == 1)
+                return true;
+        }
+        return false;
     }
 
     private static bool IsClientHello(byte[] datagram) =>
