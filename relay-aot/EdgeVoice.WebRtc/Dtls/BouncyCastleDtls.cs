@@ -10,7 +10,10 @@ namespace EdgeVoice.WebRtc.Dtls;
 internal static class BouncyCastleDtls
 {
     /// <summary>One provider for all sessions: it keeps no per-connection state, and its SecureRandom locks internally.</summary>
-    public static readonly BcTlsCrypto Crypto = new(new SecureRandom());
+    public static readonly BcTlsCrypto Crypto = new OpenSslTlsCrypto(new SecureRandom());
+
+    /// <summary>BouncyCastle's managed EC math throughout: the benchmark's baseline for <see cref="Crypto"/>.</summary>
+    public static readonly BcTlsCrypto ManagedCrypto = new(new SecureRandom());
 
     /// <summary>AEAD suites with ECDSA certificates, the ones Chromium and aiortc offer for DTLS 1.2.</summary>
     public static readonly int[] CipherSuites =
@@ -25,8 +28,11 @@ internal static class BouncyCastleDtls
 
     public static TlsCredentialedSigner CreateSigner(TlsContext context, DtlsCertificate certificate)
     {
-        var chain = new Certificate([Crypto.CreateCertificate(certificate.Der.ToArray())]);
-        return new BcDefaultTlsCredentialedSigner(new TlsCryptoParameters(context), Crypto, certificate.PrivateKey, chain, EcdsaP256Sha256);
+        var crypto = (BcTlsCrypto)context.Crypto;
+        var chain = new Certificate([crypto.CreateCertificate(certificate.Der.ToArray())]);
+        return crypto is OpenSslTlsCrypto
+            ? new OpenSslEcdsaSigner(chain, certificate)
+            : new BcDefaultTlsCredentialedSigner(new TlsCryptoParameters(context), crypto, certificate.PrivateKey, chain, EcdsaP256Sha256);
     }
 
     /// <summary>RFC 5764 §4.2: 2 × (key + salt) bytes of "EXTRACTOR-dtls_srtp", no context.</summary>
@@ -71,6 +77,9 @@ internal static class BouncyCastleDtls
 internal sealed class DtlsHandshakeOutcome
 {
     public SrtpKeyingMaterial? Keys { get; set; }
+
+    /// <summary>The ECDHE group (IANA NamedGroup) the server chose; -1 on the client side.</summary>
+    public int KeyExchangeGroup { get; set; } = -1;
 
     public DtlsError Reason { get; private set; }
 

@@ -18,6 +18,8 @@ namespace EdgeVoice.WebRtc.Dtls;
 public sealed class DtlsCertificate
 {
     private readonly byte[] _der;
+    private readonly Lock _signingGate = new();
+    private ECDsa? _signingKey;
 
     private DtlsCertificate(byte[] der, ECPrivateKeyParameters privateKey, DateTimeOffset notAfter)
     {
@@ -147,7 +149,21 @@ public sealed class DtlsCertificate
         writer.Write(PrivateKeyPem);
     }
 
-    private static bool IsP256(ECDomainParameters parameters)
+    /// <summary>ECDSA over <paramref name="hash"/> with this key on OpenSSL, DER-encoded as TLS carries it.</summary>
+    internal byte[] SignHash(ReadOnlySpan<byte> hash)
+    {
+        lock (_signingGate)
+        {
+            if (_signingKey is null)
+            {
+                _signingKey = ECDsa.Create();
+                _signingKey.ImportPkcs8PrivateKey(PrivateKeyInfoFactory.CreatePrivateKeyInfo(PrivateKey).GetDerEncoded(), out _);
+            }
+            return _signingKey.SignHash(hash, DSASignatureFormat.Rfc3279DerSequence);
+        }
+    }
+
+    internal static bool IsP256(ECDomainParameters parameters)
     {
         X9ECParameters p256 = SecNamedCurves.GetByOid(SecObjectIdentifiers.SecP256r1);
         return parameters.Curve.Equals(p256.Curve) && parameters.G.Equals(p256.G);

@@ -26,6 +26,7 @@ public abstract class DtlsEndpoint
     private DtlsState _state = DtlsState.New;
     private TimeSpan _deadline;
     private Task? _worker;
+    private IDtlsHandshake? _handshake;
     private DtlsTransport? _transport;
     private bool _closeRequested;
     private bool _closeSent;
@@ -76,6 +77,9 @@ public abstract class DtlsEndpoint
     internal bool IsWorkerRunning => (_worker is { IsCompleted: false }) || Volatile.Read(ref _pumpQueued) != 0;
 
     internal Task? Worker => _worker;
+
+    /// <summary>The ECDHE group (IANA NamedGroup id) a connected server chose, for tests and logs; -1 otherwise.</summary>
+    internal int KeyExchangeGroup => State == DtlsState.Connected ? _handshake?.Outcome.KeyExchangeGroup ?? -1 : -1;
 
     /// <summary>Takes one datagram from the peer. Junk is dropped here, before BouncyCastle sees it.</summary>
     public void HandleInput(ReadOnlySpan<byte> datagram, TimeSpan now)
@@ -180,6 +184,7 @@ public abstract class DtlsEndpoint
         int backstop = (int)Math.Clamp(HandshakeTimeout.TotalMilliseconds * 2, 1, int.MaxValue);
         int retransmit = (int)Math.Clamp(InitialRetransmit.TotalMilliseconds, 1, int.MaxValue);
         IDtlsHandshake handshake = CreateHandshake(backstop, retransmit);
+        _handshake = handshake;
         _worker = Task.Factory.StartNew(static state =>
         {
             var (endpoint, handshake) = ((DtlsEndpoint, IDtlsHandshake))state!;
