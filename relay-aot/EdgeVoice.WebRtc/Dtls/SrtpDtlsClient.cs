@@ -4,7 +4,8 @@ using Org.BouncyCastle.Tls;
 namespace EdgeVoice.WebRtc.Dtls;
 
 /// <summary>BouncyCastle client for DTLS-SRTP (tests, benchmark callers): offers a profile list, checks the server's fingerprint.</summary>
-internal sealed class SrtpDtlsClient(DtlsPeerSettings settings) : DefaultTlsClient(BouncyCastleDtls.Crypto), IDtlsHandshake
+internal sealed class SrtpDtlsClient(DtlsPeerSettings settings, bool extendedMasterSecret = true)
+    : DefaultTlsClient(BouncyCastleDtls.Crypto), IDtlsHandshake
 {
     private readonly DtlsPeerSettings _settings = settings;
 
@@ -18,7 +19,10 @@ internal sealed class SrtpDtlsClient(DtlsPeerSettings settings) : DefaultTlsClie
 
     protected override int[] GetSupportedCipherSuites() => BouncyCastleDtls.CipherSuites;
 
-    public override bool RequiresExtendedMasterSecret() => true;
+    public override bool RequiresExtendedMasterSecret() => extendedMasterSecret;
+
+    /// <summary>Off only in a test that checks the relay refuses a client without RFC 7627.</summary>
+    public override bool ShouldUseExtendedMasterSecret() => extendedMasterSecret;
 
     public override bool IgnoreCorruptDtlsRecords => true;
 

@@ -231,6 +231,32 @@ public class DtlsHandshakeTests
     }
 
     [Fact]
+    public async Task ServerRefusesAClientWithoutExtendedMasterSecret()
+    {
+        var server = new DtlsServer(DtlsLink.ServerCertificate, DtlsLink.ClientCertificate.Fingerprint);
+        var settings = new DtlsPeerSettings(DtlsLink.ClientCertificate, DtlsLink.ServerCertificate.Fingerprint, DtlsSrtpProfiles.Default, 2_000, 1_000);
+        var client = new SrtpDtlsClient(settings, extendedMasterSecret: false);
+        var pipe = new DtlsDatagramPipe(datagram => server.HandleInput(datagram, TimeSpan.Zero));
+        Task<Org.BouncyCastle.Tls.DtlsTransport> run = Task.Run(() => client.Run(pipe));
+        DtlsEvent? outcome = null;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (outcome is null && clock.ElapsedMilliseconds < 1500)
+        {
+            while (server.TryPollTransmit(out ReadOnlyMemory<byte> datagram))
+                pipe.TryPost(datagram.Span);
+            if (!server.TryPollEvent(out outcome))
+                Thread.Sleep(2);
+        }
+        DtlsEvent.Failed failed = Assert.IsType<DtlsEvent.Failed>(outcome);
+        Assert.Equal(DtlsError.HandshakeFailed, failed.Reason);
+        Assert.Contains("handshake_failure", failed.Detail);
+        while (server.TryPollTransmit(out ReadOnlyMemory<byte> datagram))
+            pipe.TryPost(datagram.Span);
+        await Assert.ThrowsAnyAsync<Exception>(() => run.WaitAsync(TimeSpan.FromSeconds(3)));
+        Assert.True(DtlsLink.WaitForWorkersToEnd([server]));
+    }
+
+    [Fact]
     public void JunkAloneDoesNotStartAServerWorker()
     {
         var server = new DtlsServer(DtlsLink.ServerCertificate, DtlsLink.ClientCertificate.Fingerprint);
