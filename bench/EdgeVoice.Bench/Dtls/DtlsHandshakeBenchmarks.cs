@@ -143,9 +143,14 @@ public class DtlsHandshakeBenchmarks
     [Benchmark]
     public int ServerHandshake() => Handshake("relay (ECDSA signing on OpenSSL)", managedSigning: false);
 
-    /// <summary>The same with BouncyCastle's managed ECDSA signer: the baseline for the OpenSSL signer.</summary>
+    /// <summary>
+    /// One handshake with the relay's signer, then one with BouncyCastle's managed signer: paired samples under
+    /// the same machine load (thread CPU per variant printed at cleanup).
+    /// </summary>
     [Benchmark]
-    public int ServerHandshakeManagedSigning() => Handshake("all BouncyCastle managed", managedSigning: true);
+    public int PairedSignerHandshakes() =>
+        Handshake("paired: relay (ECDSA signing on OpenSSL)", managedSigning: false)
+        + Handshake("paired: all BouncyCastle managed", managedSigning: true);
 
     private int Handshake(string backend, bool managedSigning)
     {
