@@ -10,10 +10,7 @@ namespace EdgeVoice.WebRtc.Dtls;
 internal static class BouncyCastleDtls
 {
     /// <summary>One provider for all sessions: it keeps no per-connection state, and its SecureRandom locks internally.</summary>
-    public static readonly BcTlsCrypto Crypto = new OpenSslTlsCrypto(new SecureRandom());
-
-    /// <summary>BouncyCastle's managed EC math throughout: the benchmark's baseline for <see cref="Crypto"/>.</summary>
-    public static readonly BcTlsCrypto ManagedCrypto = new(new SecureRandom());
+    public static readonly BcTlsCrypto Crypto = new(new SecureRandom());
 
     /// <summary>AEAD suites with ECDSA certificates, the ones Chromium and aiortc offer for DTLS 1.2.</summary>
     public static readonly int[] CipherSuites =
@@ -26,13 +23,13 @@ internal static class BouncyCastleDtls
     public static readonly SignatureAndHashAlgorithm EcdsaP256Sha256 =
         SignatureAndHashAlgorithm.GetInstance(HashAlgorithm.sha256, SignatureAlgorithm.ecdsa);
 
-    public static TlsCredentialedSigner CreateSigner(TlsContext context, DtlsCertificate certificate)
+    /// <summary>Our certificate and its signer: OpenSSL by default, BouncyCastle's managed ECDSA as the benchmark's baseline.</summary>
+    public static TlsCredentialedSigner CreateSigner(TlsContext context, DtlsCertificate certificate, bool managedSigning = false)
     {
-        var crypto = (BcTlsCrypto)context.Crypto;
-        var chain = new Certificate([crypto.CreateCertificate(certificate.Der.ToArray())]);
-        return crypto is OpenSslTlsCrypto
-            ? new OpenSslEcdsaSigner(chain, certificate)
-            : new BcDefaultTlsCredentialedSigner(new TlsCryptoParameters(context), crypto, certificate.PrivateKey, chain, EcdsaP256Sha256);
+        var chain = new Certificate([Crypto.CreateCertificate(certificate.Der.ToArray())]);
+        return managedSigning
+            ? new BcDefaultTlsCredentialedSigner(new TlsCryptoParameters(context), Crypto, certificate.PrivateKey, chain, EcdsaP256Sha256)
+            : new OpenSslEcdsaSigner(chain, certificate);
     }
 
     /// <summary>RFC 5764 §4.2: 2 × (key + salt) bytes of "EXTRACTOR-dtls_srtp", no context.</summary>
@@ -78,7 +75,7 @@ internal sealed class DtlsHandshakeOutcome
 {
     public SrtpKeyingMaterial? Keys { get; set; }
 
-    /// <summary>The ECDHE group (IANA NamedGroup) the server chose; -1 on the client side.</summary>
+    /// <summary>The ECDHE group (IANA NamedGroup) the server chose (the client's first it supports); -1 on the client side.</summary>
     public int KeyExchangeGroup { get; set; } = -1;
 
     public DtlsError Reason { get; private set; }

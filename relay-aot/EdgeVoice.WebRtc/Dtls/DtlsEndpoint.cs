@@ -291,7 +291,7 @@ public abstract class DtlsEndpoint
             {
                 FailConnected(e is TlsFatalAlertReceived received
                     ? new DtlsEvent.Failed(DtlsError.AlertReceived, "peer sent fatal alert " + AlertDescription.GetText(received.AlertDescription))
-                    : new DtlsEvent.Failed(DtlsError.HandshakeFailed, e.Message));
+                    : new DtlsEvent.Failed(DtlsError.ConnectionFailed, e.Message));
                 return;
             }
             if (_pipe.ClosedByTls)

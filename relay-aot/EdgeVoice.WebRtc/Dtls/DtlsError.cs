@@ -29,4 +29,7 @@ public enum DtlsError
     UnexpectedSrtpProfile,
     AlertReceived,
     HandshakeFailed,
+
+    // After the handshake: a record BouncyCastle could not process.
+    ConnectionFailed,
 }

@@ -4,9 +4,11 @@ using Org.BouncyCastle.Tls;
 namespace EdgeVoice.WebRtc.Dtls;
 
 /// <summary>BouncyCastle client for DTLS-SRTP (tests, benchmark callers): offers a profile list, checks the server's fingerprint.</summary>
-internal sealed class SrtpDtlsClient(DtlsPeerSettings settings) : DefaultTlsClient(BouncyCastleDtls.Crypto), IDtlsHandshake
+internal sealed class SrtpDtlsClient(DtlsPeerSettings settings, bool extendedMasterSecret = true, bool presentCertificate = true)
+    : DefaultTlsClient(BouncyCastleDtls.Crypto), IDtlsHandshake
 {
     private readonly DtlsPeerSettings _settings = settings;
+    private readonly bool _presentCertificate = presentCertificate;
 
     private SrtpProfile? _selected;
 
@@ -18,7 +20,10 @@ internal sealed class SrtpDtlsClient(DtlsPeerSettings settings) : DefaultTlsClie
 
     protected override int[] GetSupportedCipherSuites() => BouncyCastleDtls.CipherSuites;
 
-    public override bool RequiresExtendedMasterSecret() => true;
+    public override bool RequiresExtendedMasterSecret() => extendedMasterSecret;
+
+    /// <summary>Off only in a test that checks the relay refuses a client without RFC 7627.</summary>
+    public override bool ShouldUseExtendedMasterSecret() => extendedMasterSecret;
 
     public override bool IgnoreCorruptDtlsRecords => true;
 
@@ -60,7 +65,8 @@ internal sealed class SrtpDtlsClient(DtlsPeerSettings settings) : DefaultTlsClie
         public void NotifyServerCertificate(TlsServerCertificate serverCertificate) =>
             BouncyCastleDtls.CheckPeerCertificate(serverCertificate?.Certificate, client._settings.PeerFingerprint, client.Outcome, "server");
 
+        // Not presenting one is only for a test that checks the relay insists on it.
         public TlsCredentials GetClientCredentials(CertificateRequest certificateRequest) =>
-            BouncyCastleDtls.CreateSigner(client.m_context, client._settings.Certificate);
+            client._presentCertificate ? BouncyCastleDtls.CreateSigner(client.m_context, client._settings.Certificate) : null!;
     }
 }

@@ -1,13 +1,12 @@
 using EdgeVoice.WebRtc.Srtp;
 using Org.BouncyCastle.Tls;
 using Org.BouncyCastle.Tls.Crypto;
-using Org.BouncyCastle.Tls.Crypto.Impl.BC;
 
 namespace EdgeVoice.WebRtc.Dtls;
 
 /// <summary>BouncyCastle server for DTLS-SRTP: DTLS 1.2, client certificate required, extended master secret required.</summary>
-internal sealed class SrtpDtlsServer(DtlsPeerSettings settings, BcTlsCrypto? crypto = null)
-    : DefaultTlsServer(crypto ?? BouncyCastleDtls.Crypto), IDtlsHandshake
+internal sealed class SrtpDtlsServer(DtlsPeerSettings settings, bool managedSigning = false)
+    : DefaultTlsServer(BouncyCastleDtls.Crypto), IDtlsHandshake
 {
     private SrtpProfile? _selected;
 
@@ -28,15 +27,6 @@ internal sealed class SrtpDtlsServer(DtlsPeerSettings settings, BcTlsCrypto? cry
     public override int GetHandshakeTimeoutMillis() => settings.HandshakeTimeoutMillis;
 
     public override int GetHandshakeResendTimeMillis() => settings.InitialRetransmitMillis;
-
-    /// <summary>With OpenSSL doing the math, P-256 costs less than BouncyCastle's X25519: take it when offered.</summary>
-    protected override int SelectECDH(int minimumCurveBits)
-    {
-        int[]? offered = m_context.SecurityParameters.ClientSupportedGroups;
-        if (Crypto is OpenSslTlsCrypto && offered is not null && offered.Contains(NamedGroup.secp256r1) && minimumCurveBits <= 256)
-            return NamedGroup.secp256r1;
-        return base.SelectECDH(minimumCurveBits);
-    }
 
     public override TlsECConfig GetECDHConfig()
     {
@@ -75,7 +65,7 @@ internal sealed class SrtpDtlsServer(DtlsPeerSettings settings, BcTlsCrypto? cry
         BouncyCastleDtls.CheckPeerCertificate(clientCertificate, settings.PeerFingerprint, Outcome, "client");
 
     protected override TlsCredentialedSigner GetECDsaSignerCredentials() =>
-        BouncyCastleDtls.CreateSigner(m_context, settings.Certificate);
+        BouncyCastleDtls.CreateSigner(m_context, settings.Certificate, managedSigning);
 
     public override void NotifyHandshakeComplete()
     {

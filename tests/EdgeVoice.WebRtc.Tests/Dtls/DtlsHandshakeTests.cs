@@ -231,6 +231,46 @@ public class DtlsHandshakeTests
     }
 
     [Fact]
+    public async Task ServerRefusesAClientWithoutExtendedMasterSecret()
+    {
+        DtlsEvent.Failed failed = await RunAgainstRawClient(extendedMasterSecret: false, presentCertificate: true);
+        Assert.Equal(DtlsError.HandshakeFailed, failed.Reason);
+        Assert.Contains("handshake_failure", failed.Detail);
+    }
+
+    [Fact]
+    public async Task ServerRefusesAClientThatPresentsNoCertificate()
+    {
+        DtlsEvent.Failed failed = await RunAgainstRawClient(extendedMasterSecret: true, presentCertificate: false);
+        Assert.Equal(DtlsError.MissingPeerCertificate, failed.Reason);
+    }
+
+    /// <summary>A DtlsServer against BouncyCastle's client driven directly, to make it misbehave in one way.</summary>
+    private static async Task<DtlsEvent.Failed> RunAgainstRawClient(bool extendedMasterSecret, bool presentCertificate)
+    {
+        var server = new DtlsServer(DtlsLink.ServerCertificate, DtlsLink.ClientCertificate.Fingerprint);
+        var settings = new DtlsPeerSettings(DtlsLink.ClientCertificate, DtlsLink.ServerCertificate.Fingerprint, DtlsSrtpProfiles.Default, 2_000, 1_000);
+        var client = new SrtpDtlsClient(settings, extendedMasterSecret, presentCertificate);
+        var pipe = new DtlsDatagramPipe(datagram => server.HandleInput(datagram, TimeSpan.Zero));
+        Task<Org.BouncyCastle.Tls.DtlsTransport> run = Task.Run(() => client.Run(pipe));
+        DtlsEvent? outcome = null;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (outcome is null && clock.ElapsedMilliseconds < 1500)
+        {
+            while (server.TryPollTransmit(out ReadOnlyMemory<byte> datagram))
+                pipe.TryPost(datagram.Span);
+            if (!server.TryPollEvent(out outcome))
+                Thread.Sleep(2);
+        }
+        while (server.TryPollTransmit(out ReadOnlyMemory<byte> datagram))
+            pipe.TryPost(datagram.Span);
+        // The client sees the server's fatal alert and gives up.
+        await Assert.ThrowsAnyAsync<Exception>(() => run.WaitAsync(TimeSpan.FromSeconds(3)));
+        Assert.True(DtlsLink.WaitForWorkersToEnd([server]));
+        return Assert.IsType<DtlsEvent.Failed>(outcome);
+    }
+
+    [Fact]
     public void JunkAloneDoesNotStartAServerWorker()
     {
         var server = new DtlsServer(DtlsLink.ServerCertificate, DtlsLink.ClientCertificate.Fingerprint);
