@@ -54,6 +54,11 @@ public static class SdpAnswer
         Line(sdp, $"s=-");
         Line(sdp, $"t=0 0");
         Line(sdp, $"a=ice-lite");
+        // Transport attributes also at session level: some stacks (aiortc 1.4) demand them on every m= section, rejected ones too.
+        Line(sdp, $"a=ice-ufrag:{p.IceUfrag}");
+        Line(sdp, $"a=ice-pwd:{p.IcePwd}");
+        Line(sdp, $"a=fingerprint:{p.Fingerprint}");
+        Line(sdp, $"a=setup:passive");
         if (offer.BundleGroup.Count > 0 && audio.Mid is not null)
             Line(sdp, $"a=group:BUNDLE {audio.Mid}");
         if (sending)
@@ -69,7 +74,10 @@ public static class SdpAnswer
                 if (section.Mid is not null)
                     Line(sdp, $"a=mid:{section.Mid}");
                 if (section.Kind is SdpMediaKind.Audio or SdpMediaKind.Video)
+                {
                     Line(sdp, $"a=inactive");
+                    Line(sdp, $"a=rtcp-mux");
+                }
                 continue;
             }
             Line(sdp, $"m=audio {p.PublicPort} {SdpOffer.SecureRtpProfile} {pt}");

@@ -42,6 +42,8 @@ public sealed class SdpOffer
     /// <summary>The offer's BUNDLE group holding the audio mid (empty when the audio section is not bundled).</summary>
     public IReadOnlyList<string> BundleGroup { get; }
     public IReadOnlyList<SdpCandidate> Candidates => Audio.Candidates;
+    /// <summary>The SSRC the client announced for its audio (first a=ssrc of the section), or null when it announced none.</summary>
+    public uint? AudioSsrc => Audio.Ssrcs.Count > 0 ? Audio.Ssrcs[0].Ssrc : null;
 
     public static bool TryParse(ReadOnlySpan<byte> utf8, [NotNullWhen(true)] out SdpOffer? offer, out SdpError error, out string reason)
     {

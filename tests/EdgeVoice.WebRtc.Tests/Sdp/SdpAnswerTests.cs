@@ -36,6 +36,10 @@ public class SdpAnswerTests
             "s=-",
             "t=0 0",
             "a=ice-lite",
+            "a=ice-ufrag:AAAQrelayUfrag0token",
+            "a=ice-pwd:relayPasswordRelayPassword1",
+            "a=fingerprint:sha-256 A0:A1:A2:A3:A4:A5:A6:A7:A8:A9:AA:AB:AC:AD:AE:AF:B0:B1:B2:B3:B4:B5:B6:B7:B8:B9:BA:BB:BC:BD:BE:BF",
+            "a=setup:passive",
             "a=group:BUNDLE 0",
             "a=msid-semantic:WMS edgevoice",
             "m=audio 3478 UDP/TLS/RTP/SAVPF 111",
@@ -57,7 +61,7 @@ public class SdpAnswerTests
             "m=application 0 UDP/DTLS/SCTP webrtc-datachannel",
             "c=IN IP4 0.0.0.0",
             "a=mid:1",
-            "") ;
+            "");
         Assert.Equal(expected, answer);
     }
 
@@ -77,6 +81,11 @@ public class SdpAnswerTests
         Assert.Equal([3478, 0, 0], parsed.Media.Select(m => m.Port));
         Assert.Equal(["0"], Assert.Single(parsed.BundleGroups));
         Assert.Equal(SdpDirection.Inactive, parsed.Media[1].Direction);
+        Assert.True(parsed.Media[1].RtcpMux);
+        // Transport attributes at session level cover the rejected sections for parsers that check every section.
+        Assert.Equal("AAAQrelayUfrag0token", parsed.IceUfrag);
+        Assert.Equal(SdpSetup.Passive, parsed.Setup);
+        Assert.Single(parsed.Fingerprints);
     }
 
     [Fact]

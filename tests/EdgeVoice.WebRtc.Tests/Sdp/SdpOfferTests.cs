@@ -42,12 +42,53 @@ public class SdpOfferTests
              new SdpCandidate("842163049", 1, "udp", 1677729535, "203.0.113.7", 54321, "srflx", "0.0.0.0", 0)],
             offer.Candidates);
         Assert.False(offer.Audio.EndOfCandidates);
+        Assert.Equal(1853378982u, offer.AudioSsrc);
 
         var application = offer.Description.Media[1];
         Assert.Equal(SdpMediaKind.Application, application.Kind);
         Assert.Equal("UDP/DTLS/SCTP", application.Proto);
         Assert.Equal(["webrtc-datachannel"], application.Formats);
         Assert.Equal("1", application.Mid);
+    }
+
+    [Fact]
+    public void FirefoxStyleOfferWithSessionLevelFingerprintIsAccepted()
+    {
+        // Hand-written in Firefox's shape: fingerprint and ice-options at session level, Opus 109, sendrecv, no a=ssrc.
+        string sdp = """
+            v=0
+            o=mozilla...THIS_IS_SDPARTA-99.0 8271542316453785110 0 IN IP4 0.0.0.0
+            s=-
+            t=0 0
+            a=fingerprint:sha-256 6A:BA:24:81:8B:BE:15:B7:77:82:8F:44:75:0F:17:88:FF:75:FC:4E:F9:37:20:B2:CC:79:3F:BA:FB:2E:69:33
+            a=group:BUNDLE 0
+            a=ice-options:trickle
+            a=msid-semantic:WMS *
+            m=audio 9 UDP/TLS/RTP/SAVPF 109 9 0 8 101
+            c=IN IP4 0.0.0.0
+            a=sendrecv
+            a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level
+            a=fmtp:109 maxplaybackrate=48000;stereo=1;useinbandfec=1
+            a=fmtp:101 0-15
+            a=ice-pwd:ec2f6c2b9e1c3d5a7f8e9d0c1b2a3948
+            a=ice-ufrag:9b1c2d3e
+            a=mid:0
+            a=msid:{a5c1e0f2-7b3d-4c6e-9f8a-1b2c3d4e5f60} {0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0}
+            a=rtcp-mux
+            a=rtpmap:109 opus/48000/2
+            a=rtpmap:9 G722/8000/1
+            a=rtpmap:0 PCMU/8000
+            a=rtpmap:8 PCMA/8000
+            a=rtpmap:101 telephone-event/8000/1
+            a=setup:actpass
+            """;
+        Assert.True(SdpOffer.TryParse(sdp, out var offer, out _, out string reason), reason);
+        Assert.Equal(109, offer.Opus.PayloadType);
+        Assert.Equal("1", offer.Opus.Parameters["stereo"]);
+        Assert.Equal(SdpSamples.ChromiumLikeFingerprint, offer.Fingerprint.Digest.ToArray());
+        Assert.Equal("9b1c2d3e", offer.IceUfrag);
+        Assert.Null(offer.AudioSsrc);
+        Assert.Empty(offer.Candidates);
     }
 
     [Fact]
