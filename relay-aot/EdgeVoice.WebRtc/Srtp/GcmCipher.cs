@@ -76,8 +76,8 @@ internal sealed unsafe class GcmCipher : IDisposable
     {
         if (nonce.Length != NonceLength || tag.Length != TagLength)
             throw new ArgumentException("GCM nonce must be 12 bytes and the tag 16");
-        // libcrypto's set-tag call takes a non-const pointer: hand it a copy.
         ObjectDisposedException.ThrowIf(_disposed, this);
+        // libcrypto's set-tag call takes a non-const pointer: hand it a copy. It compares in constant time.
         Span<byte> expected = stackalloc byte[TagLength];
         tag.CopyTo(expected);
         int written;
