@@ -3,7 +3,7 @@ using EdgeVoice.WebRtc.Dtls;
 
 namespace EdgeVoice.WebRtc.Tests.Dtls;
 
-public class DtlsCertificateTests
+public class DtlsCertificateTests : IClassFixture<DtlsWarmHandshake>
 {
     [Fact]
     public void GeneratedCertificateIsEcdsaP256AndSelfSigned()

@@ -9,7 +9,7 @@ using Org.BouncyCastle.Tls.Crypto.Impl.BC;
 namespace EdgeVoice.WebRtc.Tests.Dtls;
 
 /// <summary>Signatures made on OpenSSL verify in BouncyCastle, and BouncyCastle's own signer still interoperates.</summary>
-public class OpenSslEcdsaSignerTests
+public class OpenSslEcdsaSignerTests : IClassFixture<DtlsWarmHandshake>
 {
     private static readonly byte[] Hash = SHA256.HashData("DTLS-SRTP handshake transcript"u8);
 
