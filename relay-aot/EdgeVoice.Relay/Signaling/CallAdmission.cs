@@ -29,7 +29,6 @@ internal sealed class CallAdmission
     private readonly DtlsCertificate _certificate;
     private readonly ISessionHandlerFactory _handlers;
     private readonly MediaSettings _settings;
-    private readonly SdpFingerprint _sdpFingerprint;
 
     public CallAdmission(SessionTable table, MediaLoop loop, DtlsCertificate certificate, ISessionHandlerFactory handlers, MediaSettings settings)
     {
@@ -38,7 +37,6 @@ internal sealed class CallAdmission
         _certificate = certificate;
         _handlers = handlers;
         _settings = settings;
-        _sdpFingerprint = SdpFingerprint.FromCertificate(certificate.Der.Span);
     }
 
     public Admission Admit(string offerSdp, TimeSpan? maxDuration = null)
@@ -49,11 +47,7 @@ internal sealed class CallAdmission
             return new Admission(AdmissionStatus.Full, null, null, "the relay is at its session limit");
         try
         {
-            if (!DtlsFingerprint.TryParse(offer.Fingerprint.ToString(), out var clientFingerprint, out _))
-            {
-                _table.Release();
-                return new Admission(AdmissionStatus.BadOffer, null, null, $"unsupported fingerprint {offer.Fingerprint.Algorithm}");
-            }
+            var clientFingerprint = offer.Fingerprint;
             for (int attempt = 0; attempt < 4; attempt++)
             {
                 ulong id = RandomId();
@@ -70,7 +64,7 @@ internal sealed class CallAdmission
                 {
                     IceUfrag = ufrag,
                     IcePwd = password,
-                    Fingerprint = _sdpFingerprint,
+                    Fingerprint = _certificate.Fingerprint,
                     PublicAddress = _settings.PublicAddress,
                     PublicPort = _settings.PublicPort,
                     Ssrc = session.OutboundSsrc,

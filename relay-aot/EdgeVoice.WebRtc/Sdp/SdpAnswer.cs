@@ -1,3 +1,4 @@
+using EdgeVoice.WebRtc.Dtls;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -12,7 +13,7 @@ public sealed record SdpAnswerParameters
     public required string IceUfrag { get; init; }
     public required string IcePwd { get; init; }
     /// <summary>The relay's DTLS certificate fingerprint (sha-256).</summary>
-    public required SdpFingerprint Fingerprint { get; init; }
+    public required DtlsFingerprint Fingerprint { get; init; }
     /// <summary>The address and port clients reach the relay's UDP socket at: the single host candidate.</summary>
     public required IPAddress PublicAddress { get; init; }
     public required int PublicPort { get; init; }
@@ -128,7 +129,7 @@ public static class SdpAnswer
             throw new ArgumentException("IceUfrag must be 4-256 ice-chars (RFC 8839)", nameof(p));
         if (p.IcePwd.Length is < 22 or > 256 || !SdpSyntax.IsIceChars(p.IcePwd))
             throw new ArgumentException("IcePwd must be 22-256 ice-chars (RFC 8839)", nameof(p));
-        if (p.Fingerprint.Algorithm != "sha-256" || p.Fingerprint.Digest.Length != 32)
+        if (p.Fingerprint.IsEmpty || p.Fingerprint.Algorithm != DtlsHashAlgorithm.Sha256)
             throw new ArgumentException("the relay's fingerprint must be sha-256", nameof(p));
         if (p.PublicPort is < 1 or > 65535)
             throw new ArgumentException("PublicPort must be 1-65535", nameof(p));

@@ -1,8 +1,8 @@
-using System.Security.Cryptography;
+using EdgeVoice.WebRtc.Dtls;
 
 namespace EdgeVoice.WebRtc.Sdp;
 
-/// <summary>A certificate fingerprint from <c>a=fingerprint</c> (RFC 8122): hash function name (lower case) and digest bytes.</summary>
+/// <summary>An <c>a=fingerprint</c> attribute as written (RFC 8122): any hash function name (lower case) and digest bytes; <see cref="DtlsFingerprint"/> is what DTLS checks.</summary>
 public sealed class SdpFingerprint
 {
     private readonly byte[] _digest;
@@ -17,31 +17,8 @@ public sealed class SdpFingerprint
 
     public ReadOnlySpan<byte> Digest => _digest;
 
-    /// <summary>Whether the relay can check a certificate against this fingerprint.</summary>
-    public bool IsSupported => DigestLength(Algorithm) > 0 && Algorithm != "sha-1";
-
-    /// <summary>The SHA-256 fingerprint of a DER certificate, for the relay's own <c>a=fingerprint</c>.</summary>
-    public static SdpFingerprint FromCertificate(ReadOnlySpan<byte> certificateDer)
-    {
-        Span<byte> digest = stackalloc byte[32];
-        SHA256.HashData(certificateDer, digest);
-        return new SdpFingerprint("sha-256", digest);
-    }
-
-    /// <summary>Checks a peer's DER certificate against this fingerprint in constant time (false for unsupported algorithms).</summary>
-    public bool Matches(ReadOnlySpan<byte> certificateDer)
-    {
-        Span<byte> digest = stackalloc byte[64];
-        int length;
-        switch (Algorithm)
-        {
-            case "sha-256": length = SHA256.HashData(certificateDer, digest); break;
-            case "sha-384": length = SHA384.HashData(certificateDer, digest); break;
-            case "sha-512": length = SHA512.HashData(certificateDer, digest); break;
-            default: return false;
-        }
-        return length == _digest.Length && CryptographicOperations.FixedTimeEquals(digest[..length], _digest);
-    }
+    /// <summary>The fingerprint as DTLS checks it, or false for a hash function DTLS does not support (e.g. md5, sha-224).</summary>
+    public bool TryToDtls(out DtlsFingerprint fingerprint) => DtlsFingerprint.TryParse(ToString(), out fingerprint, out _);
 
     /// <summary>Parses the attribute value <c>sha-256 AB:CD:...</c>: two hex digits per byte, single colons, length fixed by the algorithm.</summary>
     public static bool TryParse(ReadOnlySpan<char> value, out SdpFingerprint? fingerprint, out string reason)

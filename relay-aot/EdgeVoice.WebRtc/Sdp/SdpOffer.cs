@@ -1,3 +1,4 @@
+using EdgeVoice.WebRtc.Dtls;
 using System.Diagnostics.CodeAnalysis;
 
 namespace EdgeVoice.WebRtc.Sdp;
@@ -11,7 +12,7 @@ public sealed class SdpOffer
     public const string SecureRtpProfile = "UDP/TLS/RTP/SAVPF";
 
     private SdpOffer(SdpSessionDescription description, int audioIndex, string iceUfrag, string icePwd,
-        IReadOnlyList<SdpFingerprint> fingerprints, SdpFingerprint fingerprint, SdpSetup setup, SdpCodec opus,
+        IReadOnlyList<SdpFingerprint> fingerprints, DtlsFingerprint fingerprint, SdpSetup setup, SdpCodec opus,
         IReadOnlyList<string> bundleGroup)
     {
         Description = description;
@@ -35,7 +36,7 @@ public sealed class SdpOffer
     /// <summary>All fingerprints offered for the audio transport.</summary>
     public IReadOnlyList<SdpFingerprint> Fingerprints { get; }
     /// <summary>The fingerprint the DTLS handshake must match: SHA-256 when offered, else the strongest supported.</summary>
-    public SdpFingerprint Fingerprint { get; }
+    public DtlsFingerprint Fingerprint { get; }
     /// <summary>The offerer's DTLS role: ActPass or Active (a missing a=setup means active, RFC 4145 §4).</summary>
     public SdpSetup Setup { get; }
     public SdpCodec Opus { get; }
@@ -113,14 +114,13 @@ public sealed class SdpOffer
         if (fingerprints.Count == 0)
             return SdpSessionDescription.Refuse(SdpError.MissingFingerprint,
                 $"{where} has no a=fingerprint; DTLS-SRTP needs the offerer's certificate fingerprint", out error, out reason);
-        SdpFingerprint? chosen = null;
+        DtlsFingerprint chosen = default;
         foreach (string algorithm in (ReadOnlySpan<string>)["sha-256", "sha-384", "sha-512"])
         {
-            chosen = fingerprints.FirstOrDefault(f => f.Algorithm == algorithm);
-            if (chosen is not null)
+            if (fingerprints.FirstOrDefault(f => f.Algorithm == algorithm) is { } candidate && candidate.TryToDtls(out chosen))
                 break;
         }
-        if (chosen is null)
+        if (chosen.IsEmpty)
         {
             var algorithms = string.Join(", ", fingerprints.Select(f => f.Algorithm));
             return SdpSessionDescription.Refuse(SdpError.UnsupportedFingerprintAlgorithm,

@@ -5,13 +5,20 @@ namespace EdgeVoice.WebRtc.Tests.Sdp;
 
 public class SdpAnswerTests
 {
+    private static EdgeVoice.WebRtc.Dtls.DtlsFingerprint Fingerprint(string algorithm, byte[] digest)
+    {
+        Assert.True(EdgeVoice.WebRtc.Dtls.DtlsFingerprint.TryParse($"{algorithm} {Convert.ToHexString(digest).Chunk(2).Select(c => new string(c)).Aggregate((a, b) => a + ":" + b)}",
+            out var fingerprint, out _));
+        return fingerprint;
+    }
+
     private static readonly byte[] RelayDigest = Enumerable.Range(0xA0, 32).Select(i => (byte)i).ToArray();
 
     internal static SdpAnswerParameters Parameters(string address = "198.51.100.20", int port = 3478) => new()
     {
         IceUfrag = "AAAQrelayUfrag0token",
         IcePwd = "relayPasswordRelayPassword1",
-        Fingerprint = new SdpFingerprint("sha-256", RelayDigest),
+        Fingerprint = Fingerprint("sha-256", RelayDigest),
         PublicAddress = IPAddress.Parse(address),
         PublicPort = port,
         Ssrc = 305419896,
@@ -207,6 +214,6 @@ public class SdpAnswerTests
         Assert.Throws<ArgumentException>(() => SdpAnswer.Build(offer, Parameters() with { IcePwd = "short" }));
         Assert.Throws<ArgumentException>(() => SdpAnswer.Build(offer, Parameters() with { PublicPort = 0 }));
         Assert.Throws<ArgumentException>(() => SdpAnswer.Build(offer, Parameters() with { Cname = "two words" }));
-        Assert.Throws<ArgumentException>(() => SdpAnswer.Build(offer, Parameters() with { Fingerprint = new SdpFingerprint("sha-1", new byte[20]) }));
+        Assert.Throws<ArgumentException>(() => SdpAnswer.Build(offer, Parameters() with { Fingerprint = Fingerprint("sha-1", new byte[20]) }));
     }
 }

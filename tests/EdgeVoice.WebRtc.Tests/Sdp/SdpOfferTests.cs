@@ -19,7 +19,7 @@ public class SdpOfferTests
         Assert.Equal(["111", "63", "9", "0", "8", "13", "110", "126"], offer.Audio.Formats);
         Assert.Equal("tRNH", offer.IceUfrag);
         Assert.Equal("2o1V7DML3+dlfUP3KgDvxGcb", offer.IcePwd);
-        Assert.Equal("sha-256", offer.Fingerprint.Algorithm);
+        Assert.Equal("sha-256", offer.Fingerprint.AlgorithmName);
         Assert.Equal(SdpSamples.ChromiumLikeFingerprint, offer.Fingerprint.Digest.ToArray());
         Assert.Equal(SdpSetup.ActPass, offer.Setup);
         Assert.Equal(["0", "1"], offer.BundleGroup);
@@ -235,7 +235,7 @@ public class SdpOfferTests
         string sdp = SdpSamples.ChromiumLike.Replace("a=setup:actpass\na=mid:0", sha1 + "a=setup:actpass\na=mid:0");
         Assert.True(SdpOffer.TryParse(sdp, out var offer, out _, out string reason), reason);
         Assert.Equal(2, offer.Fingerprints.Count);
-        Assert.Equal("sha-256", offer.Fingerprint.Algorithm);
+        Assert.Equal("sha-256", offer.Fingerprint.AlgorithmName);
     }
 
     [Fact]
@@ -402,14 +402,17 @@ public class SdpOfferTests
     }
 
     [Fact]
-    public void FingerprintMatchesOnlyItsCertificate()
+    public void OnlyHashFunctionsDtlsSupportsBecomeDtlsFingerprints()
     {
         byte[] certificate = Encoding.ASCII.GetBytes("not really DER, but hashed the same way");
-        var fingerprint = SdpFingerprint.FromCertificate(certificate);
+        var computed = EdgeVoice.WebRtc.Dtls.DtlsFingerprint.Compute(EdgeVoice.WebRtc.Dtls.DtlsHashAlgorithm.Sha256, certificate);
+        Assert.True(SdpFingerprint.TryParse(computed.ToString(), out var attribute, out _));
+        Assert.True(attribute!.TryToDtls(out var fingerprint));
         Assert.True(fingerprint.Matches(certificate));
         certificate[0] ^= 1;
         Assert.False(fingerprint.Matches(certificate));
-        Assert.False(new SdpFingerprint("sha-1", new byte[20]).Matches(certificate));
+        Assert.True(SdpFingerprint.TryParse("x-hash 6A:BA", out var unknown, out _));
+        Assert.False(unknown!.TryToDtls(out _));
     }
 
     [Fact]
