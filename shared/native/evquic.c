@@ -81,6 +81,8 @@ typedef struct evq_conn {
   uint16_t dlen[EVQ_DGRAM_SLOTS];
   size_t dhead, dcount;
   uint64_t dgram_id;
+  uint64_t keepalive_ns;
+  int short_keepalive;
   evq_stats stats;
 } evq_conn;
 
@@ -318,7 +320,8 @@ EVQ_EXPORT evq_conn *evq_client_new(evq_creds *cr, const struct sockaddr *local,
   int rv = ngtcp2_conn_client_new(&c->conn, &dcid, &scid, &c->path, NGTCP2_PROTO_VER_V1, &cb, &s, &p, NULL, c);
   if (rv == 0) rv = setup_tls(c, cr, 0);
   if (rv != 0) { *err = rv; evq_conn_free(c); return NULL; }
-  if (cfg->keepalive_ns) ngtcp2_conn_set_keep_alive_timeout(c->conn, cfg->keepalive_ns);
+  c->keepalive_ns = cfg->keepalive_ns ? cfg->keepalive_ns : UINT64_MAX;
+  ngtcp2_conn_set_keep_alive_timeout(c->conn, c->keepalive_ns);
   c->hooks.cid_changed(c->user, 1, scid.data, scid.datalen);
   *err = 0;
   return c;
@@ -357,7 +360,8 @@ EVQ_EXPORT evq_conn *evq_server_accept(evq_creds *cr, const uint8_t *pkt, size_t
   rv = ngtcp2_conn_server_new(&c->conn, &hd.scid, &scid, &c->path, hd.version, &cb, &s, &p, NULL, c);
   if (rv == 0) rv = setup_tls(c, cr, 1);
   if (rv != 0) { *err = rv; evq_conn_free(c); return NULL; }
-  if (cfg->keepalive_ns) ngtcp2_conn_set_keep_alive_timeout(c->conn, cfg->keepalive_ns);
+  c->keepalive_ns = cfg->keepalive_ns ? cfg->keepalive_ns : UINT64_MAX;
+  ngtcp2_conn_set_keep_alive_timeout(c->conn, c->keepalive_ns);
   c->hooks.cid_changed(c->user, 1, scid.data, scid.datalen);
   *err = 0;
   return c;
@@ -401,16 +405,36 @@ static void dgram_pop(evq_conn *c) {
   c->dcount--;
 }
 
+/* ngtcp2 0.12 arms no PTO timer for packets that carry only DATAGRAM frames, so when such
+ * packets are lost at the tail with the congestion window full, nothing is ever sent again.
+ * Datagrams therefore leave one packet of window free, and while they wait for window the
+ * keep-alive is shortened to one PTO, so a PING (which does arm the timer) goes out and its
+ * ACK lets loss detection reclaim the lost datagram packets. */
+#define EVQ_CWND_RESERVE 1200
+
+static void set_keepalive(evq_conn *c, int shorten) {
+  if (shorten == c->short_keepalive) return;
+  c->short_keepalive = shorten;
+  ngtcp2_conn_set_keep_alive_timeout(c->conn, shorten ? ngtcp2_conn_get_pto(c->conn) : c->keepalive_ns);
+}
+
 /* Writes the next UDP payload into buf: >0 its length, 0 nothing to send now, <0 ngtcp2 error. */
 EVQ_EXPORT ngtcp2_ssize evq_write(evq_conn *c, uint8_t *buf, size_t buflen, uint64_t now) {
   ngtcp2_pkt_info pi;
   int stream_blocked = 0, dgram_blocked = 0;
   for (;;) {
     if (c->dcount > 0 && c->stats.handshake_completed && !dgram_blocked) {
+      if (ngtcp2_conn_get_cwnd_left(c->conn) < (uint64_t)c->dlen[c->dhead] + EVQ_CWND_RESERVE) {
+        set_keepalive(c, 1);
+        dgram_blocked = 1;
+        continue;
+      }
+      set_keepalive(c, 0);
       int accepted = 0;
       ngtcp2_vec v = {c->dgram + c->dhead * EVQ_DGRAM_MAX, c->dlen[c->dhead]};
       ngtcp2_ssize n = ngtcp2_conn_writev_datagram(c->conn, NULL, &pi, buf, buflen, &accepted,
-                                                   NGTCP2_WRITE_DATAGRAM_FLAG_MORE, c->dgram_id++, &v, 1, now);
+                                                   NGTCP2_WRITE_DATAGRAM_FLAG_MORE, c->dgram_id++, &v,
+                                                   v.len ? 1 : 0 /* ngtcp2 asserts on empty vectors */, now);
       if (accepted) dgram_pop(c);
       if (n == NGTCP2_ERR_WRITE_MORE) continue;
       if (n == NGTCP2_ERR_INVALID_ARGUMENT) { /* larger than the peer's max_datagram_frame_size */

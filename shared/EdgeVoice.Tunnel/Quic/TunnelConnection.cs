@@ -258,6 +258,20 @@ public sealed unsafe class TunnelConnection : IDisposable
                 throw new OutOfMemoryException("control stream buffer");
     }
 
+    /// <summary>Puts bytes on the control stream as they are: tests use it to send what a broken peer would.</summary>
+    internal void SendRawControlForTest(ReadOnlySpan<byte> bytes)
+    {
+        fixed (byte* p = bytes)
+            Interop.EvQuic.evq_stream_send(_handle, p, (nuint)bytes.Length);
+    }
+
+    /// <summary>Sends bytes as one DATAGRAM as they are, bypassing the media-frame writer.</summary>
+    internal void SendRawDatagramForTest(ReadOnlySpan<byte> bytes)
+    {
+        fixed (byte* p = bytes)
+            Interop.EvQuic.evq_datagram_send(_handle, p, (nuint)bytes.Length);
+    }
+
     /// <summary>Closes with an application error code; the CONNECTION_CLOSE goes out on the next poll.</summary>
     public void Close(ulong code, string reason, TimeSpan now) => CloseWithApplicationError(code, TunnelError.ClosedLocally, reason, now);
 
