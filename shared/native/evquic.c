@@ -495,6 +495,19 @@ EVQ_EXPORT ngtcp2_ssize evq_write_close(evq_conn *c, uint8_t *buf, size_t buflen
   return ngtcp2_conn_write_connection_close(c->conn, NULL, &pi, buf, buflen, &ccerr, now);
 }
 
+/* The CONNECTION_CLOSE the peer sent: its error code and type (0 transport, 1 application);
+ * copies up to reasoncap bytes of its reason phrase and returns the phrase's full length. */
+EVQ_EXPORT size_t evq_peer_close(evq_conn *c, uint64_t *code, int *type, uint8_t *reason, size_t reasoncap) {
+  ngtcp2_connection_close_error ccerr;
+  ngtcp2_connection_close_error_default(&ccerr);
+  ngtcp2_conn_get_connection_close_error(c->conn, &ccerr);
+  *code = ccerr.error_code;
+  *type = (int)ccerr.type;
+  size_t n = ccerr.reasonlen < reasoncap ? ccerr.reasonlen : reasoncap;
+  if (n && ccerr.reason) memcpy(reason, ccerr.reason, n);
+  return ccerr.reasonlen;
+}
+
 EVQ_EXPORT void evq_get_stats(evq_conn *c, evq_stats *out) {
   ngtcp2_conn_stat cs;
   ngtcp2_conn_get_conn_stat(c->conn, &cs);

@@ -46,6 +46,10 @@ public class TunnelHandshakeTests(TestPki pki) : IClassFixture<TestPki>
         Assert.Equal(expected, closed.PeerCheckFailure);
         // The operator's log line names the check and the peer.
         Assert.Contains(link.ServerLog.Lines, l => l.Contains($"check {expected} failed") && l.Contains("refused peer 127.0.0.1:50000"));
+        // The refused side learns it from the TLS alert in the server's CONNECTION_CLOSE.
+        var clientClosed = Assert.Single(link.ClientEvents, e => e.Kind == TunnelEventKind.Closed);
+        Assert.Equal(TunnelError.HandshakeFailed, clientClosed.Error);
+        Assert.Contains("the peer refused our certificate", clientClosed.Detail);
     }
 
     public static TheoryData<string, PeerCheckFailure> ServerCertificatesTheClientRefuses => new()

@@ -118,6 +118,9 @@ internal static unsafe partial class Interop
             byte* reason, nuint reasonLength, ulong now);
 
         [LibraryImport(Library)]
+        internal static partial nuint evq_peer_close(QuicConnectionHandle conn, out ulong code, out int type, byte* reason, nuint reasonCapacity);
+
+        [LibraryImport(Library)]
         internal static partial void evq_get_stats(QuicConnectionHandle conn, out Stats stats);
 
         internal static string ErrorText(int libError) => Marshal.PtrToStringUTF8(evq_strerror(libError)) ?? libError.ToString();

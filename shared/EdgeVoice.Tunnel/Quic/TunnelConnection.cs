@@ -40,7 +40,6 @@ public sealed unsafe class TunnelConnection : IDisposable
     private byte[]? _closePacket;
     private (ulong Code, TunnelError Error, string Reason)? _pendingAppClose;
     private PeerCheckResult? _peerCheck;
-    private bool _handshakeDone;
 
     public TunnelState State { get; private set; } = TunnelState.Handshaking;
     public bool IsServer { get; }
@@ -300,8 +299,11 @@ public sealed unsafe class TunnelConnection : IDisposable
                 return;
             case Interop.EvQuic.NGTCP2_ERR_DRAINING:
             case Interop.EvQuic.NGTCP2_ERR_CLOSING:
-                Finish(_handshakeDone ? TunnelError.ClosedByPeer : TunnelError.HandshakeFailed,
-                    _handshakeDone ? "the peer closed the connection" : "the peer closed the connection during the handshake (it may have refused our certificate)");
+                // Until the peer's Hello arrives the peer may still be checking our certificate (TLS 1.3
+                // client auth completes after the client's handshake does), so a close then is a failed handshake.
+                bool established = State == TunnelState.Connected;
+                Finish(established ? TunnelError.ClosedByPeer : TunnelError.HandshakeFailed,
+                    (established ? "the peer closed the connection: " : "the peer ended the handshake: ") + DescribePeerClose());
                 return;
             case Interop.EvQuic.NGTCP2_ERR_IDLE_CLOSE:
                 Finish(TunnelError.IdleTimeout, $"no packet from the peer for {_options.IdleTimeout.TotalSeconds:0.###} s");
@@ -376,6 +378,38 @@ public sealed unsafe class TunnelConnection : IDisposable
             PeerCheckFailure: _peerCheck?.Failure ?? PeerCheckFailure.None, Detail: detail));
     }
 
+    /// <summary>The peer's CONNECTION_CLOSE in words: a TLS alert means it refused our certificate or TLS parameters.</summary>
+    private string DescribePeerClose()
+    {
+        Span<byte> reason = stackalloc byte[256];
+        nuint full;
+        ulong code;
+        int type;
+        fixed (byte* r = reason)
+            full = Interop.EvQuic.evq_peer_close(_handle, out code, out type, r, (nuint)reason.Length);
+        string phrase = Encoding.UTF8.GetString(reason[..(int)Math.Min(full, (nuint)reason.Length)]);
+        string text = type == 1
+            ? $"application error 0x{code:x4}"
+            : code is >= 0x100 and <= 0x1ff
+                ? $"TLS alert {code - 0x100} ({TlsAlertName((int)(code - 0x100))}){(code - 0x100 is 42 or 116 ? ": the peer refused our certificate" : "")}"
+                : $"transport error 0x{code:x}";
+        return phrase.Length > 0 ? $"{text}, '{phrase}'" : text;
+    }
+
+    private static string TlsAlertName(int alert) => alert switch
+    {
+        40 => "handshake_failure",
+        42 => "bad_certificate",
+        43 => "unsupported_certificate",
+        45 => "certificate_expired",
+        46 => "certificate_unknown",
+        48 => "unknown_ca",
+        80 => "internal_error",
+        116 => "certificate_required",
+        120 => "no_application_protocol",
+        _ => "alert",
+    };
+
     private string DescribeRemote()
     {
         try
@@ -411,7 +445,6 @@ public sealed unsafe class TunnelConnection : IDisposable
 
     private void HandshakeCompleted()
     {
-        _handshakeDone = true;
         SendControl(new HelloMessage(ProtocolVersion, _options.Self.Role, _options.Self.Name, _options.Capacity));
     }
 
