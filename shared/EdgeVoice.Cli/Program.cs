@@ -11,6 +11,8 @@ public static class Program
         new CaCreateCommand(),
         new CertIssueCommand(),
         new CertShowCommand(),
+        new TunnelProbeCommand(),
+        new TunnelEchoCommand(),
     ];
 
     private static readonly HashSet<string> Switches = ["force", "help"];
@@ -50,7 +52,8 @@ public static class Program
             error.WriteLine($"edgevoice {command.Name}: {e.Message}\nusage: {command.Usage}");
             return 1;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException
+                                   or EdgeVoice.Tunnel.Config.TunnelConfigException or EdgeVoice.Tunnel.Quic.TunnelException or System.Net.Sockets.SocketException)
         {
             error.WriteLine($"edgevoice {command.Name}: {e.Message}");
             return 1;

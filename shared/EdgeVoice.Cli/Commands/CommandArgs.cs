@@ -65,13 +65,16 @@ public static class CommandArgsExtensions
     public static string Require(this CommandArgs args, string name) =>
         args.Get(name) ?? throw new UsageException($"missing --{name}");
 
-    public static int Days(this CommandArgs args, string name, int fallback)
+    public static int Days(this CommandArgs args, string name, int fallback) => args.Count(name, fallback, "days", 36500);
+
+    /// <summary>A positive whole number option (days, seconds) with an upper bound.</summary>
+    public static int Count(this CommandArgs args, string name, int fallback, string unit, int max)
     {
         string? text = args.Get(name);
         if (text is null) return fallback;
-        if (!int.TryParse(text, out int days) || days < 1 || days > 36500)
-            throw new UsageException($"--{name} must be a whole number of days between 1 and 36500, got '{text}'");
-        return days;
+        if (!int.TryParse(text, out int value) || value < 1 || value > max)
+            throw new UsageException($"--{name} must be a whole number of {unit} between 1 and {max}, got '{text}'");
+        return value;
     }
 
     public static void RejectUnused(this CommandArgs args)
