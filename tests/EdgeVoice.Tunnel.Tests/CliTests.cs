@@ -82,4 +82,23 @@ public sealed class CliTests : IDisposable
         Assert.Equal(2, show.Code);
         Assert.Contains("UntrustedChain", show.Out);
     }
+
+    [Fact]
+    public void TunnelProbe_DialsTheConfiguredTransceiver()
+    {
+        Assert.Equal(0, Run("ca-create", "--cluster", "p", "--cert", P("ca.crt"), "--key", P("ca.key")).Code);
+        Assert.Equal(0, Run("cert-issue", "--ca-cert", P("ca.crt"), "--ca-key", P("ca.key"), "--role", "relay", "--name", "r1", "--cert", P("r1.crt"), "--key", P("r1.key")).Code);
+        Assert.Equal(0, Run("cert-issue", "--ca-cert", P("ca.crt"), "--ca-key", P("ca.key"), "--role", "transceiver", "--name", "g1", "--cert", P("g1.crt"), "--key", P("g1.key")).Code);
+        File.WriteAllText(P("g1.yaml"), "tunnel:\n  role: transceiver\n  name: g1\n  certificate: g1.crt\n  key: g1.key\n  ca: ca.crt\n  listen: 127.0.0.1:4433\n  capacity: 3\n  peers:\n    - name: r1\n");
+        var serverOptions = EdgeVoice.Tunnel.Config.TunnelConfig.Load(P("g1.yaml")).CreateOptions(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        using var echo = new EchoTransceiver(serverOptions, EdgeVoice.Tunnel.Quic.TunnelServer.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0)));
+        int port = echo.Server.LocalEndPoint.Port;
+        File.WriteAllText(P("r1.yaml"), $"tunnel:\n  role: relay\n  name: r1\n  certificate: r1.crt\n  key: r1.key\n  ca: ca.crt\n  peers:\n    - name: g1\n      address: 127.0.0.1:{port}\n    - name: g2\n      address: 127.0.0.1:9\n");
+
+        var probe = Run("tunnel-probe", "--config", P("r1.yaml"), "--timeout", "2");
+        Assert.Equal(2, probe.Code); // g1 answers, g2 does not exist
+        Assert.Contains($"g1 127.0.0.1:{port}: connected to edgevoice://transceiver/g1, capacity 3, ping", probe.Out);
+        Assert.Contains("g2 127.0.0.1:9: FAILED", probe.Out);
+        serverOptions.Credentials.Dispose();
+    }
 }
