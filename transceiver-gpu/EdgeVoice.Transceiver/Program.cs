@@ -1,0 +1,3 @@
+using EdgeVoice.Transceiver.Opus;
+Console.WriteLine(new OpusFrameDecoder().Kind);
+return 0;

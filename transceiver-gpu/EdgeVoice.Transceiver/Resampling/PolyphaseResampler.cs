@@ -1,0 +1,140 @@
+namespace EdgeVoice.Transceiver.Resampling;
+
+/// <summary>
+/// Rational-ratio resampler (L/M) with a Kaiser-windowed-sinc anti-aliasing low-pass, evaluated polyphase:
+/// each output sample costs one phase's taps. Streaming: history carries across calls; no allocation once warmed up.
+/// </summary>
+public sealed class PolyphaseResampler
+{
+    private readonly int _up;
+    private readonly int _down;
+    private readonly int _tapsPerPhase;
+    private readonly float[] _phases; // [phase * _tapsPerPhase + j] = h[phase + j * L], stored newest-first
+    private float[] _buffer;
+    private int _length;        // samples held in _buffer
+    private long _bufferStart;  // absolute input index of _buffer[0]
+    private long _nextOutput;   // absolute output index of the next sample
+
+    /// <param name="zeroCrossings">Sinc zero crossings per side, at the lower of the two rates (longer = sharper transition).</param>
+    /// <param name="rolloff">Cutoff as a fraction of the lower Nyquist frequency.</param>
+    /// <param name="kaiserBeta">Kaiser window shape; 8.6 gives about 90 dB stopband.</param>
+    public PolyphaseResampler(int inputRate, int outputRate, int zeroCrossings = 32, double rolloff = 0.9, double kaiserBeta = 8.6)
+    {
+        if (inputRate <= 0 || outputRate <= 0) throw new ArgumentOutOfRangeException(nameof(inputRate), "rates must be positive");
+        InputRate = inputRate;
+        OutputRate = outputRate;
+        int g = Gcd(inputRate, outputRate);
+        _up = outputRate / g;
+        _down = inputRate / g;
+        int spacing = Math.Max(_up, _down);
+        int n = 2 * zeroCrossings * spacing + 1;
+        _tapsPerPhase = (n + _up - 1) / _up;
+        var h = new double[_tapsPerPhase * _up];
+        double cutoff = 0.5 / spacing * rolloff; // cycles per sample at the upsampled rate
+        double center = (n - 1) / 2.0;
+        double i0Beta = BesselI0(kaiserBeta);
+        for (int k = 0; k < n; k++)
+        {
+            double t = k - center;
+            double sinc = t == 0 ? 2 * cutoff : Math.Sin(2 * Math.PI * cutoff * t) / (Math.PI * t);
+            double r = t / center;
+            double window = BesselI0(kaiserBeta * Math.Sqrt(Math.Max(0, 1 - r * r))) / i0Beta;
+            h[k] = sinc * window * _up; // gain L restores the level lost to zero-stuffing
+        }
+        _phases = new float[_up * _tapsPerPhase];
+        for (int p = 0; p < _up; p++)
+            for (int j = 0; j < _tapsPerPhase; j++)
+                _phases[p * _tapsPerPhase + j] = (float)h[p + j * _up];
+        DelaySeconds = center / ((double)inputRate * _up);
+        _buffer = new float[_tapsPerPhase + 4096];
+        Reset();
+    }
+
+    public int InputRate { get; }
+    public int OutputRate { get; }
+
+    /// <summary>Group delay of the filter (linear phase).</summary>
+    public double DelaySeconds { get; }
+
+    public void Reset()
+    {
+        // Start with a zero history so the first outputs are well defined.
+        _length = _tapsPerPhase - 1;
+        Array.Clear(_buffer, 0, _length);
+        _bufferStart = -(_tapsPerPhase - 1);
+        _nextOutput = 0;
+    }
+
+    /// <summary>An upper bound on the samples <see cref="Process(ReadOnlySpan{float}, Span{float})"/> writes for this input length.</summary>
+    public int MaxOutput(int inputLength) => (int)(((long)inputLength + 1) * _up / _down) + 2;
+
+    public int Process(ReadOnlySpan<float> input, Span<float> output)
+    {
+        Append(input);
+        long available = _bufferStart + _length; // absolute index one past the newest input
+        int written = 0;
+        while (written < output.Length)
+        {
+            long position = _nextOutput * _down;
+            long newest = position / _up;
+            if (newest >= available) break;
+            int phase = (int)(position % _up);
+            int offset = (int)(newest - _bufferStart);
+            var taps = _phases.AsSpan(phase * _tapsPerPhase, _tapsPerPhase);
+            float acc = 0;
+            for (int j = 0; j < taps.Length; j++) acc += taps[j] * _buffer[offset - j];
+            output[written++] = acc;
+            _nextOutput++;
+        }
+        Compact();
+        return written;
+    }
+
+    /// <summary>16-bit convenience: converts, resamples, saturates.</summary>
+    public int Process(ReadOnlySpan<short> input, Span<short> output, Span<float> scratch)
+    {
+        int n = Math.Min(input.Length, scratch.Length);
+        for (int i = 0; i < n; i++) scratch[i] = input[i] / 32768f;
+        Span<float> outFloat = scratch[n..];
+        int written = Process(scratch[..n], outFloat[..Math.Min(outFloat.Length, output.Length)]);
+        for (int i = 0; i < written; i++) output[i] = (short)Math.Clamp(MathF.Round(outFloat[i] * 32768f), short.MinValue, short.MaxValue);
+        return written;
+    }
+
+    private void Append(ReadOnlySpan<float> input)
+    {
+        if (_length + input.Length > _buffer.Length)
+            Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _length + input.Length));
+        input.CopyTo(_buffer.AsSpan(_length));
+        _length += input.Length;
+    }
+
+    private void Compact()
+    {
+        // Keep only the history the next output still needs.
+        long oldestNeeded = _nextOutput * _down / _up - (_tapsPerPhase - 1);
+        int drop = (int)Math.Clamp(oldestNeeded - _bufferStart, 0, _length);
+        if (drop == 0) return;
+        Array.Copy(_buffer, drop, _buffer, 0, _length - drop);
+        _length -= drop;
+        _bufferStart += drop;
+    }
+
+    private static int Gcd(int a, int b)
+    {
+        while (b != 0) (a, b) = (b, a % b);
+        return a;
+    }
+
+    private static double BesselI0(double x)
+    {
+        double sum = 1, term = 1, q = x * x / 4;
+        for (int k = 1; k < 50; k++)
+        {
+            term *= q / (k * k);
+            sum += term;
+            if (term < 1e-12 * sum) break;
+        }
+        return sum;
+    }
+}
