@@ -101,6 +101,23 @@ public sealed class PolyphaseResampler
         return written;
     }
 
+    /// <summary>Resamples a whole clip, compensating the filter delay so output sample 0 lines up with input sample 0.</summary>
+    public static short[] Convert(ReadOnlySpan<short> pcm, int inputRate, int outputRate)
+    {
+        if (inputRate == outputRate) return pcm.ToArray();
+        var r = new PolyphaseResampler(inputRate, outputRate);
+        int pad = (int)Math.Ceiling(r.DelaySeconds * inputRate) + 1;
+        var input = new float[pcm.Length + pad];
+        for (int i = 0; i < pcm.Length; i++) input[i] = pcm[i] / 32768f;
+        var output = new float[r.MaxOutput(input.Length)];
+        int n = r.Process(input, output);
+        int skip = Math.Min(n, (int)Math.Round(r.DelaySeconds * outputRate));
+        int length = Math.Min(n - skip, (int)((long)pcm.Length * outputRate / inputRate));
+        var result = new short[length];
+        for (int i = 0; i < length; i++) result[i] = (short)Math.Clamp(MathF.Round(output[skip + i] * 32768f), short.MinValue, short.MaxValue);
+        return result;
+    }
+
     private void Append(ReadOnlySpan<float> input)
     {
         if (_length + input.Length > _buffer.Length)
