@@ -16,7 +16,7 @@ internal sealed class ListenStage
     private readonly IVoiceActivityDetector _vad;
     private readonly FrameQueue<PlayoutFrame> _playout;
     private readonly ChannelWriter<AsrCommand> _asr;
-    private readonly ChannelWriter<PlayoutFrame> _speaker;
+    private readonly ChannelWriter<(PlayoutFrame Frame, TimeSpan At)> _speaker;
     private readonly TurnDetector _turns;
     private readonly float[] _vadChunk;
     private readonly float[] _preRoll;
@@ -26,7 +26,7 @@ internal sealed class ListenStage
     private int _utteranceId;
     private SpeechTurn? _activeTurn;
 
-    private ListenStage(SessionContext context, IVoiceActivityDetector vad, FrameQueue<PlayoutFrame> playout, ChannelWriter<AsrCommand> asr, ChannelWriter<PlayoutFrame> speaker)
+    private ListenStage(SessionContext context, IVoiceActivityDetector vad, FrameQueue<PlayoutFrame> playout, ChannelWriter<AsrCommand> asr, ChannelWriter<(PlayoutFrame Frame, TimeSpan At)> speaker)
     {
         _context = context;
         _vad = vad;
@@ -38,10 +38,10 @@ internal sealed class ListenStage
         _preRoll = new float[(int)(16_000 * context.Options.PreRoll.TotalSeconds)];
     }
 
-    public static (Task Run, ChannelReader<PlayoutFrame> Out) Start(SessionContext context, ChannelReader<AudioTick> ticks,
+    public static (Task Run, ChannelReader<(PlayoutFrame Frame, TimeSpan At)> Out) Start(SessionContext context, ChannelReader<AudioTick> ticks,
         IVoiceActivityDetector vad, FrameQueue<PlayoutFrame> playout, ChannelWriter<AsrCommand> asr)
     {
-        var speaker = Channel.CreateBounded<PlayoutFrame>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
+        var speaker = Channel.CreateBounded<(PlayoutFrame Frame, TimeSpan At)>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
         var stage = new ListenStage(context, vad, playout, asr, speaker.Writer);
         return (Task.Run(() => stage.RunAsync(ticks)), speaker.Reader);
     }
@@ -150,7 +150,7 @@ internal sealed class ListenStage
             }
             frame.Turn.MarkFirstAudio(_context.Now);
             _context.SetState(SessionState.Speaking, frame.Turn.Id);
-            await _speaker.WriteAsync(frame, _context.Stopping.Token);
+            await _speaker.WriteAsync((frame, _context.Now), _context.Stopping.Token);
             return;
         }
     }

@@ -27,5 +27,5 @@ public sealed record PipelineEvent(PipelineEventKind Kind, TimeSpan At, int Turn
         : $"[{At.TotalSeconds,7:F2}s] turn {TurnId} {Kind}: {Text}";
 }
 
-/// <summary>One 20 ms Opus frame of agent speech, tagged with the turn it belongs to.</summary>
-public readonly record struct AgentFrame(MediaFrame Frame, int TurnId);
+/// <summary>One 20 ms Opus frame of agent speech, tagged with its turn and the media time it was released at.</summary>
+public readonly record struct AgentFrame(MediaFrame Frame, int TurnId, TimeSpan At);
