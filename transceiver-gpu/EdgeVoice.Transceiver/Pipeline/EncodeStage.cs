@@ -10,7 +10,7 @@ internal static class EncodeStage
     public static (Task Run, ChannelReader<AgentFrame> Out) Start(SessionContext context, ChannelReader<(PlayoutFrame Frame, TimeSpan At)> frames)
     {
         var output = Channel.CreateUnbounded<AgentFrame>(new() { SingleReader = true, SingleWriter = true });
-        var encoder = new OpusFrameEncoder();
+        var encoder = new OpusFrameEncoder(context.Options.OpusBitrate);
         context.Log($"opus encoder: {encoder.Kind}");
         return (Task.Run(() => RunAsync(context, frames, encoder, output.Writer)), output.Reader);
     }

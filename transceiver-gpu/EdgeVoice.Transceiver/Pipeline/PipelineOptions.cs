@@ -16,6 +16,7 @@ public sealed record PipelineOptions
 {
     public Pacing Pacing { get; init; } = Pacing.RealTime;
     public int JitterDepth { get; init; } = 3;
+    public int OpusBitrate { get; init; } = 32_000;
     public TurnSettings Turns { get; init; } = new();
     /// <summary>Audio kept from before the turn was confirmed and handed to ASR with it.</summary>
     public TimeSpan PreRoll { get; init; } = TimeSpan.FromMilliseconds(400);

@@ -9,7 +9,7 @@ public sealed class PolyphaseResampler
     private readonly int _up;
     private readonly int _down;
     private readonly int _tapsPerPhase;
-    private readonly float[] _phases; // [phase * _tapsPerPhase + j] = h[phase + j * L], stored newest-first
+    private readonly float[] _phases;
     private float[] _buffer;
     private int _length;        // samples held in _buffer
     private long _bufferStart;  // absolute input index of _buffer[0]
@@ -29,7 +29,19 @@ public sealed class PolyphaseResampler
         int spacing = Math.Max(_up, _down);
         int n = 2 * zeroCrossings * spacing + 1;
         _tapsPerPhase = (n + _up - 1) / _up;
-        var h = new double[_tapsPerPhase * _up];
+        double center = (n - 1) / 2.0;
+        // Coefficients depend only on the ratio and shape: built once per process and shared by every session.
+        _phases = Filters.GetOrAdd((_up, _down, zeroCrossings, rolloff, kaiserBeta), _ => Design(_up, spacing, n, _tapsPerPhase, rolloff, kaiserBeta));
+        DelaySeconds = center / ((double)inputRate * _up);
+        _buffer = new float[_tapsPerPhase + 4096];
+        Reset();
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(int, int, int, double, double), float[]> Filters = new();
+
+    private static float[] Design(int up, int spacing, int n, int tapsPerPhase, double rolloff, double kaiserBeta)
+    {
+        var h = new double[tapsPerPhase * up];
         double cutoff = 0.5 / spacing * rolloff; // cycles per sample at the upsampled rate
         double center = (n - 1) / 2.0;
         double i0Beta = BesselI0(kaiserBeta);
@@ -39,15 +51,14 @@ public sealed class PolyphaseResampler
             double sinc = t == 0 ? 2 * cutoff : Math.Sin(2 * Math.PI * cutoff * t) / (Math.PI * t);
             double r = t / center;
             double window = BesselI0(kaiserBeta * Math.Sqrt(Math.Max(0, 1 - r * r))) / i0Beta;
-            h[k] = sinc * window * _up; // gain L restores the level lost to zero-stuffing
+            h[k] = sinc * window * up; // gain L restores the level lost to zero-stuffing
         }
-        _phases = new float[_up * _tapsPerPhase];
-        for (int p = 0; p < _up; p++)
-            for (int j = 0; j < _tapsPerPhase; j++)
-                _phases[p * _tapsPerPhase + j] = (float)h[p + j * _up];
-        DelaySeconds = center / ((double)inputRate * _up);
-        _buffer = new float[_tapsPerPhase + 4096];
-        Reset();
+        // Phase p, reversed so its taps line up with the input oldest-first: [p * T + (T - 1 - j)] = h[p + j * L].
+        var phases = new float[up * tapsPerPhase];
+        for (int p = 0; p < up; p++)
+            for (int j = 0; j < tapsPerPhase; j++)
+                phases[p * tapsPerPhase + tapsPerPhase - 1 - j] = (float)h[p + j * up];
+        return phases;
     }
 
     public int InputRate { get; }
@@ -80,10 +91,7 @@ public sealed class PolyphaseResampler
             if (newest >= available) break;
             int phase = (int)(position % _up);
             int offset = (int)(newest - _bufferStart);
-            var taps = _phases.AsSpan(phase * _tapsPerPhase, _tapsPerPhase);
-            float acc = 0;
-            for (int j = 0; j < taps.Length; j++) acc += taps[j] * _buffer[offset - j];
-            output[written++] = acc;
+            output[written++] = Dot(_phases.AsSpan(phase * _tapsPerPhase, _tapsPerPhase), _buffer.AsSpan(offset - _tapsPerPhase + 1, _tapsPerPhase));
             _nextOutput++;
         }
         Compact();
@@ -135,6 +143,17 @@ public sealed class PolyphaseResampler
         Array.Copy(_buffer, drop, _buffer, 0, _length - drop);
         _length -= drop;
         _bufferStart += drop;
+    }
+
+    private static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        var sum = System.Numerics.Vector<float>.Zero;
+        int width = System.Numerics.Vector<float>.Count, i = 0;
+        for (; i <= a.Length - width; i += width)
+            sum += new System.Numerics.Vector<float>(a[i..]) * new System.Numerics.Vector<float>(b[i..]);
+        float acc = System.Numerics.Vector.Sum(sum);
+        for (; i < a.Length; i++) acc += a[i] * b[i];
+        return acc;
     }
 
     private static int Gcd(int a, int b)

@@ -1,0 +1,55 @@
+using EdgeVoice.Transceiver.Agent;
+using EdgeVoice.Transceiver.Asr;
+using EdgeVoice.Transceiver.Pipeline;
+using EdgeVoice.Transceiver.Tts;
+using EdgeVoice.Transceiver.Vad;
+
+namespace EdgeVoice.Transceiver.Configuration;
+
+/// <summary>Builds the engines of one session by the names chosen in the configuration.</summary>
+public sealed class EngineFactory(TransceiverConfig config, Action<string> log)
+{
+    public Action<string> Log { get; } = log;
+    public TransceiverConfig Config { get; } = config;
+
+    public SessionEngines CreateSession()
+    {
+        var vad = CreateVad();
+        try
+        {
+            var asr = CreateRecognizer();
+            var agent = CreateAgent();
+            var tts = CreateSynthesizer();
+            return new SessionEngines(vad, asr, agent, tts);
+        }
+        catch
+        {
+            vad.Dispose();
+            throw;
+        }
+    }
+
+    public IVoiceActivityDetector CreateVad() => Config.Vad.Engine switch
+    {
+        "energy" => new EnergyVad(Config.Vad.ThresholdDb),
+        var other => throw new NotSupportedException($"VAD engine '{other}'"),
+    };
+
+    public ISpeechRecognizer CreateRecognizer() => Config.Asr.Engine switch
+    {
+        "pocketsphinx" => new PocketSphinxRecognizer(Config.Asr.PocketSphinxModelDir, Config.Asr.Grammar),
+        var other => throw new NotSupportedException($"ASR engine '{other}'"),
+    };
+
+    public IAgent CreateAgent() => Config.Agent.Engine switch
+    {
+        "echo" => new EchoAgent(),
+        var other => throw new NotSupportedException($"agent '{other}'"),
+    };
+
+    public ISpeechSynthesizer CreateSynthesizer() => Config.Tts.Engine switch
+    {
+        "espeak" => EspeakNg.IsSupported ? new EspeakSynthesizer(Config.Tts.Voice, Config.Tts.Rate) : throw new InvalidOperationException(EspeakNg.NotSupportedReason),
+        var other => throw new NotSupportedException($"TTS engine '{other}'"),
+    };
+}
