@@ -4,6 +4,7 @@ using EdgeVoice.Transceiver.Pipeline;
 const string usage = """
     edgevoice-transceiver — the GPU-node voice pipeline
       simulate --in question.wav --out answer.wav [--config FILE]   run one offline call and print transcript, reply, timings
+      setup [--cache DIR]                                            fetch the Silero VAD model with npm (SHA-256 checked)
       check [--config FILE]                                          validate the configuration and model files
     """;
 
@@ -12,6 +13,18 @@ switch (args[0])
 {
     case "simulate":
         return await SimulateCommand.RunAsync(args[1..]);
+    case "setup":
+        try
+        {
+            string cache = args.Length >= 3 && args[1] == "--cache" ? args[2] : EdgeVoice.Transceiver.Vad.SileroModel.DefaultCacheDirectory;
+            Console.WriteLine(await EdgeVoice.Transceiver.Vad.SileroModel.EnsureAsync(cache, Console.Error.WriteLine));
+            return 0;
+        }
+        catch (Exception e) when (e is InvalidOperationException or InvalidDataException or IOException)
+        {
+            Console.Error.WriteLine($"setup: {e.Message}");
+            return 1;
+        }
     case "check":
         try
         {

@@ -12,6 +12,9 @@ public sealed class EngineFactory(TransceiverConfig config, Action<string> log)
     public Action<string> Log { get; } = log;
     public TransceiverConfig Config { get; } = config;
 
+    /// <summary>ONNX Runtime sessions on the configured device, shared by every session of this process.</summary>
+    public OnnxSessionFactory Onnx { get; } = new(config.Device, log);
+
     public SessionEngines CreateSession()
     {
         var vad = CreateVad();
@@ -32,6 +35,7 @@ public sealed class EngineFactory(TransceiverConfig config, Action<string> log)
     public IVoiceActivityDetector CreateVad() => Config.Vad.Engine switch
     {
         "energy" => new EnergyVad(Config.Vad.ThresholdDb),
+        "silero" => new SileroVad(Onnx.Open(Config.Vad.Model!)),
         var other => throw new NotSupportedException($"VAD engine '{other}'"),
     };
 

@@ -27,7 +27,7 @@ public sealed record TransceiverConfig(
     int MaxSessions,
     int MaxReplyChars)
 {
-    public static readonly string[] VadEngines = ["energy"];
+    public static readonly string[] VadEngines = ["energy", "silero"];
     public static readonly string[] AsrEngines = ["pocketsphinx"];
     public static readonly string[] AgentEngines = ["echo"];
     public static readonly string[] TtsEngines = ["espeak"];
@@ -70,9 +70,10 @@ public sealed record TransceiverConfig(
         int jitter = opus.Int("jitter_depth", 3, 1, 50);
 
         var vad = top.Section("vad");
+        string vadEngine = vad.Choice("engine", "energy", VadEngines);
         var vadConfig = new VadConfig(
-            vad.Choice("engine", "energy", VadEngines),
-            vad.PathValue("model", null),
+            vadEngine,
+            vad.PathValue("model", vadEngine == "silero" ? Path.Combine(global::EdgeVoice.Transceiver.Vad.SileroModel.DefaultCacheDirectory, global::EdgeVoice.Transceiver.Vad.SileroModel.FileName) : null),
             vad.Double("threshold_db", -40, -100, 0),
             (float)vad.Double("activation", 0.5, 0.01, 0.99),
             (float)vad.Double("deactivation", 0.35, 0.01, 0.99));
