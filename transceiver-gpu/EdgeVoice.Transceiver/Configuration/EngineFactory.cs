@@ -15,6 +15,9 @@ public sealed class EngineFactory(TransceiverConfig config, Action<string> log)
     /// <summary>ONNX Runtime sessions on the configured device, shared by every session of this process.</summary>
     public OnnxSessionFactory Onnx { get; } = new(config.Device, log);
 
+    /// <summary>One connection pool for every session's agent; timeouts are the pipeline's, per token.</summary>
+    private static readonly HttpClient Http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan };
+
     public SessionEngines CreateSession()
     {
         var vad = CreateVad();
@@ -48,6 +51,8 @@ public sealed class EngineFactory(TransceiverConfig config, Action<string> log)
     public IAgent CreateAgent() => Config.Agent.Engine switch
     {
         "echo" => new EchoAgent(),
+        "openai" => new OpenAiChatAgent(Http, new OpenAiChatSettings(new Uri(Config.Agent.BaseUrl), Config.Agent.Model,
+            Environment.GetEnvironmentVariable(Config.Agent.ApiKeyEnv), Config.Agent.SystemPrompt, Config.Agent.MaxHistory)),
         var other => throw new NotSupportedException($"agent '{other}'"),
     };
 

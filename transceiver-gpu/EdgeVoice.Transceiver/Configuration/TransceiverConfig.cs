@@ -29,7 +29,7 @@ public sealed record TransceiverConfig(
 {
     public static readonly string[] VadEngines = ["energy", "silero"];
     public static readonly string[] AsrEngines = ["pocketsphinx"];
-    public static readonly string[] AgentEngines = ["echo"];
+    public static readonly string[] AgentEngines = ["echo", "openai"];
     public static readonly string[] TtsEngines = ["espeak"];
 
     /// <summary>Built-in defaults: the embedded engines, no model files.</summary>
@@ -106,7 +106,7 @@ public sealed record TransceiverConfig(
         var openai = agent.Section("openai");
         var agentConfig = new AgentConfig(
             agent.Choice("engine", "echo", AgentEngines),
-            openai.Required("base_url", "https://api.openai.com/v1"),
+            HttpUrl(openai, "base_url", "https://api.openai.com/v1"),
             openai.Required("model", "gpt-4o-mini"),
             openai.Required("api_key_env", "OPENAI_API_KEY"),
             openai.Required("system_prompt", "You are a helpful voice assistant. Answer in one or two short spoken sentences."),
@@ -131,6 +131,14 @@ public sealed record TransceiverConfig(
             asrConfig, agentConfig, ttsConfig, maxSessions, maxReply);
         config.CheckModelFiles(top);
         return config;
+    }
+
+    private static string HttpUrl(YamlSection section, string key, string fallback)
+    {
+        string value = section.Required(key, fallback);
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            throw section.Error(key, $"'{value}' is not an http(s) URL");
+        return value;
     }
 
     /// <summary>Every model file the chosen engines need must exist before any session starts.</summary>
