@@ -35,6 +35,9 @@ public sealed class ConfigurationTests
         { "opus: [1, 2]\n", 1, "opus", "expected a mapping" },
         { "turns:\n  barge_in: maybe\n", 2, "turns.barge_in", "not true or false" },
         { "a: b: c\n", 1, "(syntax)", "" },
+        { "asr:\n  engine: whisper\n", 2, "asr.whisper.model", "Whisper ggml model is required" },
+        { "asr:\n  engine: whisper\n  whisper:\n    model: /nonexistent/ggml.bin\n", 4, "asr.whisper.model", "not found: /nonexistent/ggml.bin" },
+        { "vad:\n  engine: silero\n  model: /nonexistent/silero.onnx\n", 3, "vad.model", "not found: /nonexistent/silero.onnx" },
     };
 
     [Theory]

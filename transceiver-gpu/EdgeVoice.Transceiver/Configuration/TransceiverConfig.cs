@@ -28,7 +28,7 @@ public sealed record TransceiverConfig(
     int MaxReplyChars)
 {
     public static readonly string[] VadEngines = ["energy", "silero"];
-    public static readonly string[] AsrEngines = ["pocketsphinx"];
+    public static readonly string[] AsrEngines = ["pocketsphinx", "whisper"];
     public static readonly string[] AgentEngines = ["echo", "openai"];
     public static readonly string[] TtsEngines = ["espeak"];
 
