@@ -59,6 +59,7 @@ public sealed class EngineFactory(TransceiverConfig config, Action<string> log)
 
     public ISpeechSynthesizer CreateSynthesizer() => Config.Tts.Engine switch
     {
+        "piper" => new PiperSynthesizer(Onnx.Open(Config.Tts.PiperModel!), PiperVoiceConfig.Load(Config.Tts.PiperModel + ".json"), Config.Tts.PiperSpeaker, Log),
         "espeak" => EspeakNg.IsSupported ? new EspeakSynthesizer(Config.Tts.Voice, Config.Tts.Rate) : throw new InvalidOperationException(EspeakNg.NotSupportedReason),
         var other => throw new NotSupportedException($"TTS engine '{other}'"),
     };

@@ -30,7 +30,7 @@ public sealed record TransceiverConfig(
     public static readonly string[] VadEngines = ["energy", "silero"];
     public static readonly string[] AsrEngines = ["pocketsphinx", "whisper"];
     public static readonly string[] AgentEngines = ["echo", "openai"];
-    public static readonly string[] TtsEngines = ["espeak"];
+    public static readonly string[] TtsEngines = ["espeak", "piper"];
 
     /// <summary>Built-in defaults: the embedded engines, no model files.</summary>
     public static TransceiverConfig Defaults => Parse("(defaults)", "{}");
