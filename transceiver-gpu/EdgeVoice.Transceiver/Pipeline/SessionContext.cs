@@ -36,8 +36,14 @@ internal sealed class SessionContext(PipelineOptions options, Action<string> log
     }
 
     /// <summary>Counts the turn closed once its handle is done, whatever the outcome.</summary>
-    public void Track(SpeechTurn turn) =>
+    public void Track(SpeechTurn turn)
+    {
+        Turns.Enqueue(turn);
         turn.Done.ContinueWith(_ => Interlocked.Decrement(ref _openTurns), TaskScheduler.Default);
+    }
+
+    /// <summary>Every turn of the session, for latency figures.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<SpeechTurn> Turns { get; } = new();
 
     /// <summary>A started utterance that never became a turn (input ended mid-speech).</summary>
     public void AbandonTurn() => Interlocked.Decrement(ref _openTurns);

@@ -43,6 +43,8 @@ public sealed class VoicePipeline : IAsyncDisposable
 
     /// <summary>No caller turn is open: nothing heard pending, nothing being answered or played.</summary>
     public bool IsIdle => _context.OpenTurns == 0;
+    /// <summary>Turns that are done (any outcome), with their latency figures.</summary>
+    public IReadOnlyList<SpeechTurn> CompletedTurns => _context.Turns.Where(t => t.Done.IsCompleted).ToList();
     public long MalformedFrames => Interlocked.Read(ref _context.MalformedFrames);
     public long ConcealedFrames => Interlocked.Read(ref _context.ConcealedFrames);
     public long DroppedAgentFrames => Interlocked.Read(ref _context.DroppedAgentFrames);
