@@ -106,8 +106,8 @@ internal sealed class ListenStage
             _context.SetState(SessionState.Interrupted, speaking.Id);
             _activeTurn = null;
         }
-        _context.SetState(SessionState.Listening, _utteranceId);
         _utteranceId = _context.OpenTurn();
+        _context.SetState(SessionState.Listening, _utteranceId);
         await _asr.WriteAsync(new AsrCommand(AsrCommandKind.Start, _utteranceId));
         var preRoll = PreRollPcm16(out int length);
         await _asr.WriteAsync(new AsrCommand(AsrCommandKind.Audio, _utteranceId, preRoll, length));

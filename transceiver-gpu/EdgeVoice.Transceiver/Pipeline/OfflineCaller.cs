@@ -21,12 +21,18 @@ public sealed class OfflineCaller
     {
         _pipeline = pipeline;
         _collect = Task.WhenAll(
-            Task.Run(async () => { await foreach (var f in pipeline.Output.ReadAllAsync()) lock (Frames) Frames.Add(f); }),
-            Task.Run(async () => { await foreach (var e in pipeline.Events.ReadAllAsync()) lock (Events) Events.Add(e); }));
+            Task.Run(async () => { await foreach (var f in pipeline.Output.ReadAllAsync()) lock (_frames) _frames.Add(f); }),
+            Task.Run(async () => { await foreach (var e in pipeline.Events.ReadAllAsync()) lock (_events) _events.Add(e); }));
     }
 
-    public List<AgentFrame> Frames { get; } = new();
-    public List<PipelineEvent> Events { get; } = new();
+    private readonly List<AgentFrame> _frames = new();
+    private readonly List<PipelineEvent> _events = new();
+
+    /// <summary>Agent frames received so far (a snapshot).</summary>
+    public IReadOnlyList<AgentFrame> Frames { get { lock (_frames) return _frames.ToArray(); } }
+
+    /// <summary>Pipeline events received so far (a snapshot).</summary>
+    public IReadOnlyList<PipelineEvent> Events { get { lock (_events) return _events.ToArray(); } }
     public int FramesSent { get; private set; }
 
     /// <summary>Sends caller audio at any sample rate; it is resampled to 48 kHz and cut into 20 ms Opus frames.</summary>
@@ -85,8 +91,7 @@ public sealed class OfflineCaller
         var decoder = new OpusFrameDecoder();
         var pcm = new List<short>();
         var frame = new short[OpusFrameDecoder.FrameSamples];
-        List<AgentFrame> frames;
-        lock (Frames) frames = Frames.Where(f => turnId is null || f.TurnId == turnId).ToList();
+        var frames = Frames.Where(f => turnId is null || f.TurnId == turnId).ToList();
         foreach (var f in frames)
         {
             if (!decoder.TryDecode(f.Frame.Payload.Span, frame, out _)) decoder.Conceal(frame);
