@@ -43,6 +43,20 @@ public sealed class JitterBufferTests
     }
 
     [Fact]
+    public void After_a_loss_the_next_frame_can_be_peeked_for_its_fec_data()
+    {
+        var buffer = new JitterBuffer(targetDepth: 2);
+        buffer.TryPush(Frame(7), out _);
+        buffer.TryPush(Frame(9), out _);
+        Assert.Equal(JitterSlotKind.Frame, buffer.Pop(out _));
+        Assert.Equal(JitterSlotKind.Lost, buffer.Pop(out _));
+        Assert.True(buffer.TryPeekNext(out var next));
+        Assert.Equal(9, next.Sequence);
+        Assert.Equal(JitterSlotKind.Frame, buffer.Pop(out _));
+        Assert.False(buffer.TryPeekNext(out _));
+    }
+
+    [Fact]
     public void Sequence_numbers_wrap_around()
     {
         var buffer = new JitterBuffer(targetDepth: 1);

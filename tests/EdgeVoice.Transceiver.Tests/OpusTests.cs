@@ -78,6 +78,50 @@ public sealed class OpusTests
     }
 
     [Fact]
+    public void In_band_fec_rebuilds_a_lost_frame_better_than_concealment()
+    {
+        var speech = Tts.EspeakNg.Synthesize("the quick brown fox jumps over the lazy dog", "en-us+m3", 140, CancellationToken.None);
+        var pcm48 = Resampling.PolyphaseResampler.Convert(speech, Tts.EspeakNg.SampleRate, 48_000);
+        var encoder = new OpusFrameEncoder(32_000, expectedLossPercent: 20);
+        var packets = new List<byte[]>();
+        var buffer = new byte[OpusFrameEncoder.MaxPacketBytes];
+        for (int o = 0; o + 960 <= pcm48.Length; o += 960) packets.Add(buffer.AsSpan(0, encoder.Encode(pcm48.AsSpan(o, 960), buffer)).ToArray());
+
+        double fecError = 0, plcError = 0;
+        int recovered = 0;
+        var reference = new short[960];
+        var frame = new short[960];
+        // Lose every 7th frame; compare each rebuilt frame with what a lossless decoder produced for it.
+        var clean = new OpusFrameDecoder();
+        var withFec = new OpusFrameDecoder();
+        var withPlc = new OpusFrameDecoder();
+        for (int i = 0; i < packets.Count - 1; i++)
+        {
+            clean.TryDecode(packets[i], reference, out _);
+            if (i < 14 || i % 7 != 0)
+            {
+                withFec.TryDecode(packets[i], frame, out _);
+                withPlc.TryDecode(packets[i], frame, out _);
+                continue;
+            }
+            if (withFec.TryRecover(packets[i + 1], frame)) recovered++;
+            fecError += Distance(reference, frame);
+            withPlc.Conceal(frame);
+            plcError += Distance(reference, frame);
+        }
+        Assert.True(recovered > 0, "no frame was rebuilt from FEC");
+        Assert.True(fecError < plcError * 0.7, $"FEC error {fecError:E2} vs concealment {plcError:E2}");
+        Assert.False(new OpusFrameDecoder().TryRecover([0x03], frame), "a malformed next packet falls back to concealment");
+
+        static double Distance(short[] a, short[] b)
+        {
+            double sum = 0;
+            for (int i = 0; i < a.Length; i++) sum += (double)(a[i] - b[i]) * (a[i] - b[i]);
+            return sum;
+        }
+    }
+
+    [Fact]
     public void Concealment_continues_a_tone_after_a_loss()
     {
         var encoder = new OpusFrameEncoder(64_000);

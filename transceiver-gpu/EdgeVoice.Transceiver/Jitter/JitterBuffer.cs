@@ -88,6 +88,14 @@ public sealed class JitterBuffer
         return _count == 0 ? JitterSlotKind.Empty : Advance(out frame);
     }
 
+    /// <summary>The frame that plays next, if it has arrived (after a loss it carries the lost frame's FEC data).</summary>
+    public bool TryPeekNext(out MediaFrame frame)
+    {
+        if (_slots[_next % _slots.Length] is { } f && f.Sequence == _next) { frame = f; return true; }
+        frame = default;
+        return false;
+    }
+
     private JitterSlotKind Advance(out MediaFrame frame)
     {
         ref var slot = ref _slots[_next % _slots.Length];

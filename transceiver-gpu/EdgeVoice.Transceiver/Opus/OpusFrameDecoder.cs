@@ -46,6 +46,31 @@ public sealed class OpusFrameDecoder
         return true;
     }
 
+    /// <summary>
+    /// Recovers a lost frame from the in-band FEC (LBRR) data that the <em>next</em> packet carries, when the sender
+    /// enabled it (browsers do: <c>useinbandfec=1</c>); falls back to <see cref="Conceal"/> otherwise.
+    /// </summary>
+    public bool TryRecover(ReadOnlySpan<byte> nextPacket, Span<short> pcm)
+    {
+        if (!nextPacket.IsEmpty && nextPacket.Length <= MaxPacketBytes)
+        {
+            try
+            {
+                if (_decoder.Decode(nextPacket, _scratch, FrameSamples, true) == FrameSamples)
+                {
+                    _scratch.AsSpan(0, FrameSamples).CopyTo(pcm);
+                    return true;
+                }
+            }
+            catch (Exception e) when (e is OpusException or ArgumentException or IndexOutOfRangeException or InvalidOperationException)
+            {
+                // A malformed next packet: conceal instead.
+            }
+        }
+        Conceal(pcm);
+        return false;
+    }
+
     /// <summary>Packet loss concealment: synthesizes 20 ms that continue the previous audio.</summary>
     public void Conceal(Span<short> pcm)
     {

@@ -9,11 +9,17 @@ public sealed class OpusFrameEncoder
     public const int MaxPacketBytes = 1275;
     private readonly IOpusEncoder _encoder;
 
-    public OpusFrameEncoder(int bitrate = 32_000)
+    /// <param name="expectedLossPercent">Above zero, in-band FEC is sent so the receiver can rebuild a lost frame from the next one.</param>
+    public OpusFrameEncoder(int bitrate = 32_000, int expectedLossPercent = 0)
     {
         OpusNativeLibrary.Install();
         _encoder = OpusCodecFactory.CreateEncoder(OpusFrameDecoder.SampleRate, 1, OpusApplication.OPUS_APPLICATION_VOIP);
         _encoder.Bitrate = bitrate;
+        if (expectedLossPercent > 0)
+        {
+            _encoder.UseInbandFEC = true;
+            _encoder.PacketLossPercent = expectedLossPercent;
+        }
         Kind = _encoder.GetType().Name.Contains("Native", StringComparison.Ordinal) ? OpusCodecKind.Native : OpusCodecKind.Managed;
     }
 

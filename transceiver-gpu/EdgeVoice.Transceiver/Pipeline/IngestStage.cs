@@ -49,10 +49,17 @@ internal static class IngestStage
         AudioTick Decode(JitterSlotKind kind, MediaFrame frame)
         {
             long start = Stopwatch.GetTimestamp();
-            if (kind == JitterSlotKind.Lost || !decoder.TryDecode(frame.Payload.Span, pcm, out _))
+            if (kind == JitterSlotKind.Lost)
+            {
+                // Rebuild the lost frame from the next packet's FEC where it has arrived; conceal otherwise.
+                bool recovered = jitter.TryPeekNext(out var next) && decoder.TryRecover(next.Payload.Span, pcm);
+                if (!recovered) decoder.Conceal(pcm);
+                Interlocked.Increment(ref recovered ? ref context.RecoveredFrames : ref context.ConcealedFrames);
+            }
+            else if (!decoder.TryDecode(frame.Payload.Span, pcm, out _))
             {
                 // A malformed packet is concealed like a lost one: the call goes on.
-                if (kind == JitterSlotKind.Frame) Interlocked.Increment(ref context.MalformedFrames);
+                Interlocked.Increment(ref context.MalformedFrames);
                 Interlocked.Increment(ref context.ConcealedFrames);
                 decoder.Conceal(pcm);
             }

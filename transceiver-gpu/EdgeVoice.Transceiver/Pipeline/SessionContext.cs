@@ -24,6 +24,7 @@ internal sealed class SessionContext(PipelineOptions options, Action<string> log
 
     public long MalformedFrames;
     public long ConcealedFrames;
+    public long RecoveredFrames;
     public long RefusedFrames;
     public long DroppedAgentFrames;
 

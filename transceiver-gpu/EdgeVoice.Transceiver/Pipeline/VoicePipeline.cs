@@ -47,6 +47,7 @@ public sealed class VoicePipeline : IAsyncDisposable
     public IReadOnlyList<SpeechTurn> CompletedTurns => _context.Turns.Where(t => t.Done.IsCompleted).ToList();
     public long MalformedFrames => Interlocked.Read(ref _context.MalformedFrames);
     public long ConcealedFrames => Interlocked.Read(ref _context.ConcealedFrames);
+    public long RecoveredFrames => Interlocked.Read(ref _context.RecoveredFrames);
     public long DroppedAgentFrames => Interlocked.Read(ref _context.DroppedAgentFrames);
 
     public ValueTask WriteAsync(MediaFrame frame, CancellationToken cancellationToken = default) => _input.Writer.WriteAsync(frame, cancellationToken);
