@@ -40,20 +40,7 @@ internal static class Speech
         return recognizer.FinishAsync(CancellationToken.None).Result;
     }
 
-    public static string[] Words(string text) =>
-        text.ToLowerInvariant().Split([' ', '.', ',', '?', '!'], StringSplitOptions.RemoveEmptyEntries);
+    public static string[] Words(string text) => WordErrorRate.Words(text);
 
-    /// <summary>Word-level Levenshtein distance.</summary>
-    public static int WordErrors(string reference, string hypothesis)
-    {
-        var r = Words(reference);
-        var h = Words(hypothesis);
-        var d = new int[r.Length + 1, h.Length + 1];
-        for (int i = 0; i <= r.Length; i++) d[i, 0] = i;
-        for (int j = 0; j <= h.Length; j++) d[0, j] = j;
-        for (int i = 1; i <= r.Length; i++)
-            for (int j = 1; j <= h.Length; j++)
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (r[i - 1] == h[j - 1] ? 0 : 1));
-        return d[r.Length, h.Length];
-    }
+    public static int WordErrors(string reference, string hypothesis) => WordErrorRate.Errors(reference, hypothesis);
 }

@@ -40,8 +40,30 @@ internal static class EngineFigures
         var opusTime = Time(() => RunOpus(speech));
         Console.WriteLine($"  {"opus encode+decode (" + new OpusFrameDecoder().Kind + ")",-30} RTF {opusTime.TotalSeconds / audioSeconds:F4}");
 
+        WordErrorRates(grammar);
         await PipelineOverheadAsync(grammar);
         await EndOfSpeechToFirstAudioAsync(grammar);
+    }
+
+    /// <summary>pocketsphinx on espeak-ng speech (en-us+m3, 140 wpm), straight from the synthesizer, no Opus.</summary>
+    private static void WordErrorRates(string? grammar)
+    {
+        string[] questions = ["what time is it", "what is the weather today", "how old are you", "can you help me", "turn on the lights", "play some music",
+            "what is your name", "where are you from", "call my mother", "set an alarm", "what day is it", "open the door"];
+        foreach (var (name, g) in new[] { ("en-us language model", (string?)null), ("demo JSGF grammar", grammar) })
+        {
+            if (name.Contains("JSGF") && g is null) continue;
+            using var asr = new PocketSphinxRecognizer(grammarPath: g);
+            int errors = 0, words = 0;
+            foreach (var q in questions)
+            {
+                asr.StartUtterance();
+                asr.AcceptAudio(PolyphaseResampler.Convert(EspeakNg.Synthesize(q, "en-us+m3", 140, default), EspeakNg.SampleRate, 16_000));
+                errors += WordErrorRate.Errors(q, asr.FinishAsync(default).GetAwaiter().GetResult());
+                words += WordErrorRate.Words(q).Length;
+            }
+            Console.WriteLine($"  WER pocketsphinx, {name,-22} {errors / (double)words:P1} ({errors}/{words} words, {questions.Length} questions)");
+        }
     }
 
     private static void Rtf(string name, double audioSeconds, Action run)
