@@ -18,7 +18,7 @@ internal static class EngineFigures
 {
     private static readonly string[] Questions = ["what time is it", "what is the weather today", "how old are you", "turn on the lights", "play some music"];
 
-    public static async Task RunAsync(string? grammar, string? sileroModel)
+    public static async Task RunAsync(string? grammar, string? sileroModel, string? whisperModel, string? piperVoice)
     {
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}");
         var speech = Questions.Select(q => PolyphaseResampler.Convert(EspeakNg.Synthesize(q, "en-us+m3", 140, default), EspeakNg.SampleRate, 16_000)).ToList();
@@ -34,6 +34,16 @@ internal static class EngineFigures
         }
         Rtf("asr pocketsphinx (en-us LM)", audioSeconds, () => RunAsr(new PocketSphinxRecognizer(), speech));
         if (grammar is not null) Rtf("asr pocketsphinx (JSGF)", audioSeconds, () => RunAsr(new PocketSphinxRecognizer(grammarPath: grammar), speech));
+        if (whisperModel is not null) Rtf("asr whisper (" + Path.GetFileName(whisperModel) + ")", audioSeconds, () => RunAsr(new WhisperRecognizer(whisperModel, "en", 2, _ => { }), speech));
+        if (piperVoice is not null)
+        {
+            var onnx = new OnnxSessionFactory(new DeviceConfig("cpu", 0), _ => { });
+            var piper = new PiperSynthesizer(onnx.Open(piperVoice), PiperVoiceConfig.Load(piperVoice + ".json"), 0, _ => { });
+            double piperAudio = 0;
+            piper.SynthesizeAsync("Warm up.", default).GetAwaiter().GetResult();
+            var piperTime = Time(() => { foreach (var q in Questions) piperAudio += piper.SynthesizeAsync("You said " + q + ".", default).GetAwaiter().GetResult().Length / (double)piper.SampleRate; });
+            Console.WriteLine($"  {"tts piper (" + Path.GetFileName(piperVoice) + ")",-30} RTF {piperTime.TotalSeconds / piperAudio:F4}  ({piperTime.TotalMilliseconds:F0} ms for {piperAudio:F2} s)");
+        }
         double ttsAudio = 0;
         var ttsTime = Time(() => { foreach (var q in Questions) ttsAudio += EspeakNg.Synthesize("You said " + q + ".", "en-us+m3", 140, default).Length / (double)EspeakNg.SampleRate; });
         Console.WriteLine($"  {"tts espeak-ng",-30} RTF {ttsTime.TotalSeconds / ttsAudio:F4}  ({ttsTime.TotalMilliseconds:F0} ms for {ttsAudio:F2} s)");

@@ -75,6 +75,11 @@ internal sealed class ResponderStage(SessionContext context, IAgent agent, ISpee
                 await SpeakAsync(turn, context.Options.Apology);
             }
             catch (OperationCanceledException) when (turn.IsInterrupted) { }
+            catch (Exception speakError) when (speakError is not OperationCanceledException)
+            {
+                // TTS itself is broken: the turn ends silently, the session still goes on.
+                context.Emit(PipelineEventKind.TurnError, turn.Id, $"apology could not be spoken: {speakError.Message}");
+            }
             return TurnOutcome.Failed;
         }
     }
