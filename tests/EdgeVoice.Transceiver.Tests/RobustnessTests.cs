@@ -65,3 +65,51 @@ public sealed class RobustnessTests(ITestOutputHelper output)
         Assert.Contains(caller.Events, e => e.Kind == PipelineEventKind.FinalTranscript && e.Text == "open the door");
     }
 }
+
+public sealed class ImpairmentTests(ITestOutputHelper output)
+{
+    /// <summary>A synthesizer that always fails, to show a broken TTS ends the turn, not the session.</summary>
+    private sealed class BrokenSynthesizer : ISpeechSynthesizer
+    {
+        public string Name => "broken";
+        public int SampleRate => 16_000;
+        public Task<short[]> SynthesizeAsync(string text, CancellationToken cancellationToken) => throw new InvalidOperationException("voice file is corrupt");
+        public void Dispose() { }
+    }
+
+    [Fact]
+    public async Task Reordered_and_lost_frames_are_ordered_recovered_and_still_understood()
+    {
+        await using var pipeline = VoicePipeline.Start(PipelineTests.EmbeddedDefault(), PipelineTests.Offline, output.WriteLine);
+        var caller = new OfflineCaller(pipeline, expectedLossPercent: 10);
+        var frames = caller.Encode(Speech.Say("where are you from"), EspeakNg.SampleRate);
+        // Swap every pair of neighbours (network reordering) and lose every 11th frame.
+        for (int i = 0; i + 1 < frames.Count; i += 2) (frames[i], frames[i + 1]) = (frames[i + 1], frames[i]);
+        for (int i = 0; i < frames.Count; i++)
+            if (i % 11 != 5) await caller.SendRawAsync(frames[i]);
+        Assert.True(await caller.WaitForReplyAsync(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30)));
+        await caller.FinishAsync();
+        output.WriteLine($"recovered from FEC {pipeline.RecoveredFrames}, concealed {pipeline.ConcealedFrames}");
+        Assert.True(pipeline.RecoveredFrames > 0);
+        Assert.Contains(caller.Events, e => e.Kind == PipelineEventKind.FinalTranscript && e.Text == "where are you from");
+    }
+
+    [Fact]
+    public async Task A_broken_synthesizer_ends_the_turn_not_the_session()
+    {
+        var engines = PipelineTests.EmbeddedDefault() with { Tts = new BrokenSynthesizer() };
+        await using var pipeline = VoicePipeline.Start(engines, PipelineTests.Offline);
+        var caller = new OfflineCaller(pipeline);
+        foreach (var q in new[] { "what day is it", "set an alarm" })
+        {
+            await caller.SpeakAsync(Speech.Say(q), EspeakNg.SampleRate);
+            Assert.True(await caller.WaitForReplyAsync(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30)));
+        }
+        await caller.FinishAsync();
+        Assert.Equal(2, caller.Events.Count(e => e.Kind == PipelineEventKind.FinalTranscript));
+        Assert.Equal(2, caller.Events.Count(e => e.Kind == PipelineEventKind.TurnError && e.Text == "speech synthesis failed: broken: voice file is corrupt"));
+        Assert.Equal(2, caller.Events.Count(e => e.Kind == PipelineEventKind.TurnError && e.Text!.Contains("apology could not be spoken")));
+        Assert.Empty(caller.Frames);
+        Assert.True(pipeline.Completion.IsCompletedSuccessfully);
+    }
+}

@@ -10,16 +10,18 @@ namespace EdgeVoice.Transceiver.Pipeline;
 public sealed class OfflineCaller
 {
     private readonly VoicePipeline _pipeline;
-    private readonly OpusFrameEncoder _encoder = new(32_000);
+    private readonly OpusFrameEncoder _encoder;
     private readonly short[] _silence = new short[OpusFrameDecoder.FrameSamples];
     private readonly byte[] _packet = new byte[OpusFrameEncoder.MaxPacketBytes];
     private readonly Task _collect;
     private ushort _sequence = 1000;
     private uint _timestamp = 48_000;
 
-    public OfflineCaller(VoicePipeline pipeline)
+    /// <param name="expectedLossPercent">Above zero the caller's encoder sends in-band FEC, as browsers do.</param>
+    public OfflineCaller(VoicePipeline pipeline, int expectedLossPercent = 0)
     {
         _pipeline = pipeline;
+        _encoder = new OpusFrameEncoder(32_000, expectedLossPercent);
         _collect = Task.WhenAll(
             Task.Run(async () => { await foreach (var f in pipeline.Output.ReadAllAsync()) lock (_frames) _frames.Add(f); }),
             Task.Run(async () => { await foreach (var e in pipeline.Events.ReadAllAsync()) lock (_events) _events.Add(e); }));
@@ -45,6 +47,30 @@ public sealed class OfflineCaller
             wide.AsSpan(offset, Math.Min(frame.Length, wide.Length - offset)).CopyTo(frame);
             await SendAsync(frame, cancellationToken);
         }
+    }
+
+    /// <summary>Encodes caller audio into numbered Opus frames without sending them (to reorder or drop them first).</summary>
+    public List<MediaFrame> Encode(short[] pcm, int sampleRate)
+    {
+        var wide = To48k(pcm, sampleRate);
+        var frames = new List<MediaFrame>();
+        var frame = new short[OpusFrameDecoder.FrameSamples];
+        for (int offset = 0; offset < wide.Length; offset += OpusFrameDecoder.FrameSamples)
+        {
+            Array.Clear(frame);
+            wide.AsSpan(offset, Math.Min(frame.Length, wide.Length - offset)).CopyTo(frame);
+            int n = _encoder.Encode(frame, _packet);
+            frames.Add(new MediaFrame(_sequence++, _timestamp, _packet.AsSpan(0, n).ToArray()));
+            _timestamp += OpusFrameDecoder.FrameSamples;
+        }
+        return frames;
+    }
+
+    /// <summary>Sends a frame exactly as given (sequence number and all).</summary>
+    public async Task SendRawAsync(MediaFrame frame, CancellationToken cancellationToken = default)
+    {
+        await _pipeline.WriteAsync(frame, cancellationToken);
+        FramesSent++;
     }
 
     /// <summary>Sends one caller frame of raw payload (which may be malformed) with the next sequence number.</summary>

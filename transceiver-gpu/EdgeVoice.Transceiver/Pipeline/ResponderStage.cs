@@ -67,7 +67,12 @@ internal sealed class ResponderStage(SessionContext context, IAgent agent, ISpee
         }
         catch (Exception e)
         {
-            string reason = e is OperationCanceledException ? "agent stalled" : $"agent failed: {e.Message}";
+            string reason = e switch
+            {
+                OperationCanceledException => "agent stalled",
+                SynthesisFailedException => $"speech synthesis failed: {e.Message}",
+                _ => $"agent failed: {e.Message}",
+            };
             context.Emit(PipelineEventKind.TurnError, turn.Id, reason);
             context.Log($"turn {turn.Id}: {reason}");
             try
@@ -88,7 +93,15 @@ internal sealed class ResponderStage(SessionContext context, IAgent agent, ISpee
     {
         context.Emit(PipelineEventKind.AgentText, turn.Id, sentence);
         long start = Stopwatch.GetTimestamp();
-        short[] speech = await tts.SynthesizeAsync(sentence, turn.Token);
+        short[] speech;
+        try
+        {
+            speech = await tts.SynthesizeAsync(sentence, turn.Token);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new SynthesisFailedException($"{tts.Name}: {e.Message}", e);
+        }
         context.Timings.Add("tts", start);
         turn.Token.ThrowIfCancellationRequested();
         start = Stopwatch.GetTimestamp();
@@ -109,3 +122,6 @@ internal sealed class ResponderStage(SessionContext context, IAgent agent, ISpee
         return frames;
     }
 }
+
+/// <summary>The synthesizer failed (as opposed to the agent), so the turn's error names the right engine.</summary>
+internal sealed class SynthesisFailedException(string message, Exception inner) : Exception(message, inner);
