@@ -49,6 +49,20 @@ public sealed class SileroVadTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_chunk_allocates_nothing_managed()
+    {
+        var onnx = new OnnxSessionFactory(new DeviceConfig("cpu", 0), _ => { });
+        using var vad = new SileroVad(onnx.Open(await Model.Value));
+        var chunk = new float[vad.ChunkSamples];
+        for (int i = 0; i < 10; i++) vad.SpeechProbability(chunk); // warm-up
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++) vad.SpeechProbability(chunk);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        output.WriteLine($"{allocated} bytes for 100 chunks");
+        Assert.True(allocated < 100 * 64, $"{allocated} bytes for 100 chunks");
+    }
+
+    [Fact]
     public async Task Cuda_request_runs_with_one_log_line_naming_the_provider()
     {
         var log = new List<string>();

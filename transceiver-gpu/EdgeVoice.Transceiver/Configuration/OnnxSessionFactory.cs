@@ -30,6 +30,12 @@ public sealed class OnnxSessionFactory(DeviceConfig device, Action<string> log)
         if (!File.Exists(modelPath)) throw new FileNotFoundException($"ONNX model not found: {modelPath}", modelPath);
         if (device.Kind == "cuda")
         {
+            if (MissingCudaLibrary() is { } missing)
+            {
+                // Checked first so the reason is one plain line rather than ORT's provider-bridge error.
+                log($"onnx: CUDA execution provider unavailable for {Path.GetFileName(modelPath)} ({missing} not found: the CUDA 13 runtime is not installed); falling back to CPU");
+                return OpenOnCpu(modelPath);
+            }
             var options = CpuOptions();
             try
             {
@@ -46,10 +52,26 @@ public sealed class OnnxSessionFactory(DeviceConfig device, Action<string> log)
                 log($"onnx: CUDA execution provider unavailable for {Path.GetFileName(modelPath)} ({FirstLine(e.Message)}); falling back to CPU");
             }
         }
+        return OpenOnCpu(modelPath);
+    }
+
+    private InferenceSession OpenOnCpu(string modelPath)
+    {
         var cpu = new InferenceSession(modelPath, CpuOptions());
         LastProvider = "CPU";
         log($"onnx: {Path.GetFileName(modelPath)} runs on the CPU execution provider");
         return cpu;
+    }
+
+    /// <summary>The first CUDA 13 library ONNX Runtime 1.31's CUDA provider links against that cannot be loaded, if any.</summary>
+    private static string? MissingCudaLibrary()
+    {
+        foreach (var library in new[] { "libcudart.so.13", "libcublasLt.so.13" })
+        {
+            if (!System.Runtime.InteropServices.NativeLibrary.TryLoad(library, out var handle)) return library;
+            System.Runtime.InteropServices.NativeLibrary.Free(handle);
+        }
+        return null;
     }
 
     private static SessionOptions CpuOptions() => new()

@@ -1,27 +1,49 @@
 using Microsoft.ML.OnnxRuntime;
-using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace EdgeVoice.Transceiver.Vad;
 
 /// <summary>
 /// Silero VAD v5 through ONNX Runtime: 512-sample chunks at 16 kHz, each run with the previous 64 samples as
 /// context and the recurrent state carried between chunks (inputs <c>input</c>, <c>state</c>, <c>sr</c>; outputs <c>output</c>, <c>stateN</c>).
+/// Inputs and outputs are bound once to pinned buffers, so a chunk costs a copy and a run, no managed allocation.
 /// </summary>
 public sealed class SileroVad : IVoiceActivityDetector
 {
     private const int Chunk = 512;
     private const int Context = 64;
+    private const int StateSize = 2 * 1 * 128;
     private readonly InferenceSession _session;
-    private readonly DenseTensor<float> _input = new([1, Context + Chunk]);
-    private DenseTensor<float> _state = new([2, 1, 128]);
-    private readonly DenseTensor<long> _rate = new(new long[] { 16_000 }, ReadOnlySpan<int>.Empty);
+    private readonly float[] _window = new float[Context + Chunk];
+    private readonly float[] _stateIn = new float[StateSize];
+    private readonly float[] _stateOut = new float[StateSize];
+    private readonly float[] _probability = new float[1];
+    private readonly long[] _rate = [16_000];
+    private readonly OrtValue[] _values;
+    private readonly OrtIoBinding _binding;
+    private readonly RunOptions _runOptions = new();
 
     /// <param name="session">A shared session for silero_vad.onnx (see <see cref="Configuration.OnnxSessionFactory"/>).</param>
     public SileroVad(InferenceSession session)
     {
-        _session = session;
         foreach (var name in new[] { "input", "state", "sr" })
             if (!session.InputMetadata.ContainsKey(name)) throw new InvalidDataException($"not a Silero VAD v5 model: no input '{name}'");
+        foreach (var name in new[] { "output", "stateN" })
+            if (!session.OutputMetadata.ContainsKey(name)) throw new InvalidDataException($"not a Silero VAD v5 model: no output '{name}'");
+        _session = session;
+        _values =
+        [
+            OrtValue.CreateTensorValueFromMemory(_window, [1, Context + Chunk]),
+            OrtValue.CreateTensorValueFromMemory(_stateIn, [2, 1, 128]),
+            OrtValue.CreateTensorValueFromMemory(_rate, []),
+            OrtValue.CreateTensorValueFromMemory(_probability, [1, 1]),
+            OrtValue.CreateTensorValueFromMemory(_stateOut, [2, 1, 128]),
+        ];
+        _binding = session.CreateIoBinding();
+        _binding.BindInput("input", _values[0]);
+        _binding.BindInput("state", _values[1]);
+        _binding.BindInput("sr", _values[2]);
+        _binding.BindOutput("output", _values[3]);
+        _binding.BindOutput("stateN", _values[4]);
     }
 
     public int ChunkSamples => Chunk;
@@ -29,39 +51,24 @@ public sealed class SileroVad : IVoiceActivityDetector
     public float SpeechProbability(ReadOnlySpan<float> chunk)
     {
         if (chunk.Length != Chunk) throw new ArgumentException($"Silero VAD takes {Chunk} samples at 16 kHz", nameof(chunk));
-        var buffer = _input.Buffer.Span;
         // Slide the context: the last 64 samples of the previous chunk come first.
-        buffer.Slice(Chunk, Context).CopyTo(buffer);
-        chunk.CopyTo(buffer[Context..]);
-        var inputs = new[]
-        {
-            NamedOnnxValue.CreateFromTensor("input", _input),
-            NamedOnnxValue.CreateFromTensor("state", _state),
-            NamedOnnxValue.CreateFromTensor("sr", _rate),
-        };
-        using var results = _session.Run(inputs);
-        float probability = 0;
-        foreach (var result in results)
-        {
-            if (result.Name == "output") probability = result.AsTensor<float>().GetValue(0);
-            else if (result.Name == "stateN") _state = CopyState(result.AsTensor<float>());
-        }
-        return probability;
-    }
-
-    private static DenseTensor<float> CopyState(Tensor<float> state)
-    {
-        var copy = new DenseTensor<float>([2, 1, 128]);
-        int i = 0;
-        foreach (float v in state) copy.Buffer.Span[i++] = v;
-        return copy;
+        _window.AsSpan(Chunk, Context).CopyTo(_window);
+        chunk.CopyTo(_window.AsSpan(Context));
+        _session.RunWithBinding(_runOptions, _binding);
+        _stateOut.CopyTo(_stateIn, 0);
+        return _probability[0];
     }
 
     public void Reset()
     {
-        _state = new DenseTensor<float>([2, 1, 128]);
-        _input.Buffer.Span.Clear();
+        Array.Clear(_stateIn);
+        Array.Clear(_window);
     }
 
-    public void Dispose() { }
+    public void Dispose()
+    {
+        _binding.Dispose();
+        foreach (var value in _values) value.Dispose();
+        _runOptions.Dispose();
+    }
 }
