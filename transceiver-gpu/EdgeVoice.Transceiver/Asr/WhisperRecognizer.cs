@@ -17,12 +17,13 @@ public sealed class WhisperRecognizer : ISpeechRecognizer
     private readonly int _maxSamples;
 
     /// <param name="maxSeconds">Longest utterance kept (Whisper's window is 30 s).</param>
-    public WhisperRecognizer(string modelPath, string language, int threads, Action<string> log, int maxSeconds = 30)
+    /// <param name="gpuDevice">CUDA device for whisper.cpp's CUDA runtime (deployed beside Whisper.net); null keeps it on CPU.</param>
+    public WhisperRecognizer(string modelPath, string language, int threads, Action<string> log, int maxSeconds = 30, int? gpuDevice = null)
     {
         if (!File.Exists(modelPath)) throw new FileNotFoundException($"Whisper ggml model not found: {modelPath}", modelPath);
         var factory = Factories.GetOrAdd(modelPath, path => new Lazy<WhisperFactory>(() =>
         {
-            var f = WhisperFactory.FromPath(path);
+            var f = WhisperFactory.FromPath(path, new WhisperFactoryOptions { UseGpu = gpuDevice is not null, GpuDevice = gpuDevice ?? 0 });
             log($"whisper: {Path.GetFileName(path)} loaded on the {RuntimeOptions.LoadedLibrary} runtime");
             return f;
         })).Value;

@@ -45,7 +45,8 @@ public sealed class EngineFactory(TransceiverConfig config, Action<string> log)
     public ISpeechRecognizer CreateRecognizer() => Config.Asr.Engine switch
     {
         "pocketsphinx" => new PocketSphinxRecognizer(Config.Asr.PocketSphinxModelDir, Config.Asr.Grammar),
-        "whisper" => new WhisperRecognizer(Config.Asr.WhisperModel!, Config.Asr.WhisperLanguage, Config.Asr.WhisperThreads, Log),
+        "whisper" => new WhisperRecognizer(Config.Asr.WhisperModel!, Config.Asr.WhisperLanguage, Config.Asr.WhisperThreads, Log,
+            gpuDevice: Config.Device.Kind == "cuda" ? Config.Device.Id : null),
         var other => throw new NotSupportedException($"ASR engine '{other}'"),
     };
 
