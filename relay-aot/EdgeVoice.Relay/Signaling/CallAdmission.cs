@@ -97,7 +97,8 @@ internal sealed class CallAdmission
 
     public bool HangUp(string callId)
     {
-        if (!_table.TryGetByCallId(callId, out var session))
+        // A call already hung up is gone for HTTP, even before the loop has ended it: a second DELETE is 404.
+        if (!_table.TryGetByCallId(callId, out var session) || session.HangUpRequested || session.Phase == CallPhase.Ended)
             return false;
         _loop.HangUp(session);
         return true;
