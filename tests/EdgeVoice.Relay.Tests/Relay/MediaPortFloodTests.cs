@@ -59,7 +59,7 @@ public class MediaPortFloodTests(ITestOutputHelper output)
                 if (sent % 1000 == 0)
                     await SettleAsync(() => counters.DatagramsReceived, baseReceived + sent - 1000);
             }
-            await SettleAsync(() => counters.DatagramsReceived, baseReceived + sent);
+            await SettleAsync(() => counters.DatagramsReceived, baseReceived + sent, quietMs: 3000);
 
             var flooded = await relay.StatsAsync();
             output.WriteLine($"sent {sent}, read {flooded.DatagramsReceived - before.DatagramsReceived}: stun_malformed +{flooded.StunMalformed - before.StunMalformed}, " +
@@ -81,7 +81,7 @@ public class MediaPortFloodTests(ITestOutputHelper output)
                 victim.SendRaw(captured.AsSpan(0, capturedLength));
                 strangers[i % Strangers].Send(captured.AsSpan(0, capturedLength));
             }
-            await SettleAsync(() => counters.DatagramsReceived, received + 2 * Replays);
+            await SettleAsync(() => counters.DatagramsReceived, received + 2 * Replays, quietMs: 3000);
             Assert.Equal(received + 2 * Replays, counters.DatagramsReceived);
             Assert.Equal(rejected + Replays, counters.SrtpRejected);
             Assert.Equal(unrouted + Replays, counters.UnroutedDatagrams);
@@ -130,12 +130,12 @@ public class MediaPortFloodTests(ITestOutputHelper output)
         return socket;
     }
 
-    /// <summary>Waits until the relay has read <paramref name="target"/> datagrams, or its count stops moving (the kernel dropped some).</summary>
-    private static async Task SettleAsync(Func<long> count, long target)
+    /// <summary>Waits until the relay has read <paramref name="target"/> datagrams, or its count stops moving for <paramref name="quietMs"/> (the kernel dropped some).</summary>
+    private static async Task SettleAsync(Func<long> count, long target, int quietMs = 500)
     {
         long last = count();
         var still = Stopwatch.StartNew();
-        while (last < target && still.Elapsed < TimeSpan.FromMilliseconds(500))
+        while (last < target && still.Elapsed < TimeSpan.FromMilliseconds(quietMs))
         {
             await Task.Delay(5);
             long now = count();
