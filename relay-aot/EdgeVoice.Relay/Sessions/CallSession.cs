@@ -248,6 +248,11 @@ internal sealed class CallSession : ICallerOutput
             SendReport(_clockForReports, DateTimeOffset.UtcNow, bye: true);
             _dtls.Close();
         }
+        else if (_dtls.State is DtlsState.New or DtlsState.Handshaking)
+        {
+            // Hung up mid-handshake: stop the handshake worker now rather than at BouncyCastle's own deadline.
+            _dtls.Close();
+        }
         _handler.OnCallEnded(reason);
         _inbound?.Dispose();
         _outbound?.Dispose();
