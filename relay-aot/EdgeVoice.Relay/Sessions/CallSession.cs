@@ -118,6 +118,8 @@ internal sealed class CallSession : ICallerOutput
             _sender.Send(response[..length], from);
         if (result == IceCheckResult.Accepted)
             _table.BindAddress(from, this);
+        else if (result is IceCheckResult.IntegrityMismatch or IceCheckResult.UsernameMismatch or IceCheckResult.MissingFingerprint)
+            _counters.StunRejected++;
         DrainIceEvents(now);
     }
 

@@ -67,6 +67,7 @@ public class MediaPortFloodTests(ITestOutputHelper output)
                 $"srtp_rejected +{flooded.SrtpRejected - before.SrtpRejected}, unrouted +{flooded.UnroutedDatagrams - before.UnroutedDatagrams}");
             Assert.True(flooded.StunMalformed > before.StunMalformed, "stun_malformed did not move");
             Assert.True(flooded.StunForged > before.StunForged, "stun_forged did not move");
+            Assert.True(flooded.StunRejected > before.StunRejected, "stun_rejected did not move (valid ufrag, wrong MESSAGE-INTEGRITY)");
             Assert.True(flooded.StunUnknownSession > before.StunUnknownSession, "stun_unknown_session did not move");
             Assert.True(flooded.SrtpRejected > before.SrtpRejected, "srtp_rejected did not move");
             Assert.True(flooded.UnroutedDatagrams > before.UnroutedDatagrams, "unrouted_datagrams did not move");
