@@ -160,6 +160,8 @@ public sealed class RelayServer : IAsyncDisposable
         {
             throw new RelayStartException($"http.certificate_path {http.CertificatePath}: {ex.Message}", ex);
         }
+        // The slim builder leaves HTTPS out: without this an https:// listen URL fails at start.
+        builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https => https.ServerCertificate = certificate));
     }
 

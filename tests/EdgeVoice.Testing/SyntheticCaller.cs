@@ -24,16 +24,24 @@ public sealed class SyntheticCaller : IDisposable
     private static readonly Lazy<DtlsCertificate> SharedCertificate = new(() => DtlsCertificate.Generate(DateTimeOffset.UtcNow, TimeSpan.FromDays(1), "synthetic caller"));
 
     private readonly Socket _socket;
+    private readonly DtlsClient _dtls;
+    private readonly Stopwatch _clock;
+    private readonly IceCredentials _ice;
     private readonly SrtpContext _outbound;
     private readonly SrtpContext _inbound;
     private readonly byte[] _buffer = new byte[2048];
+    private readonly byte[] _rtcpScratch = new byte[2048];
     private readonly uint _ssrc;
     private ushort _sequence;
     private uint _timestamp;
 
-    private SyntheticCaller(Socket socket, SrtpContext outbound, SrtpContext inbound, string location, SrtpProfile profile, TimeSpan setupTime)
+    private SyntheticCaller(Socket socket, DtlsClient dtls, Stopwatch clock, IceCredentials ice, SrtpContext outbound, SrtpContext inbound,
+        string location, SrtpProfile profile, TimeSpan setupTime)
     {
         _socket = socket;
+        _dtls = dtls;
+        _clock = clock;
+        _ice = ice;
         _outbound = outbound;
         _inbound = inbound;
         Location = location;
@@ -48,15 +56,20 @@ public sealed class SyntheticCaller : IDisposable
     /// <summary>POST sent → SRTP keys known (the caller's view of setup).</summary>
     public TimeSpan SetupTime { get; }
     public Socket Socket => _socket;
+    /// <summary>The relay's ICE ufrag from the answer (its routing token).</summary>
+    public string RelayUfrag => _ice.RemoteUfrag;
+    /// <summary>Datagrams from the relay that were neither STUN, DTLS, SRTCP nor SRTP this caller could decrypt.</summary>
+    public int UnreadableDatagrams { get; private set; }
 
     /// <summary>Posts an offer and completes ICE and DTLS; throws with the reason when any step fails.</summary>
+    /// <param name="offeredFingerprint">An SDP fingerprint to offer instead of this caller's certificate's (tests of a mismatch).</param>
     public static async Task<SyntheticCaller> ConnectAsync(HttpClient http, Uri relay, string bearer, CancellationToken cancel,
-        IReadOnlyList<SrtpProfile>? profiles = null)
+        IReadOnlyList<SrtpProfile>? profiles = null, string? offeredFingerprint = null)
     {
         var certificate = SharedCertificate.Value;
         string ufrag = RandomIceString(8);
         string password = RandomIceString(24);
-        string offer = BuildOffer(ufrag, password, certificate.SdpFingerprint);
+        string offer = BuildOffer(ufrag, password, offeredFingerprint ?? certificate.SdpFingerprint);
         var started = Stopwatch.GetTimestamp();
 
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(relay, "/v1/calls"))
@@ -86,10 +99,13 @@ public sealed class SyntheticCaller : IDisposable
         {
             socket.Bind(new IPEndPoint(remote.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Loopback : IPAddress.Loopback, 0));
             socket.Connect(remote);
-            await CheckConnectivityAsync(socket, remoteUfrag, ufrag, remotePassword, cancel);
-            var keys = await HandshakeAsync(socket, certificate, serverFingerprint, profiles, cancel);
+            var ice = new IceCredentials(remoteUfrag, ufrag, remotePassword);
+            await CheckConnectivityAsync(socket, ice, cancel);
+            var clock = Stopwatch.StartNew();
+            var dtls = new DtlsClient(certificate, serverFingerprint, profiles, TimeSpan.FromSeconds(10));
+            var keys = await HandshakeAsync(socket, dtls, clock, cancel);
             var setup = Stopwatch.GetElapsedTime(started);
-            return new SyntheticCaller(socket,
+            return new SyntheticCaller(socket, dtls, clock, ice,
                 new SrtpContext(keys.Profile, keys.ClientKey, keys.ClientSalt),
                 new SrtpContext(keys.Profile, keys.ServerKey, keys.ServerSalt),
                 location, keys.Profile, setup);
@@ -104,7 +120,13 @@ public sealed class SyntheticCaller : IDisposable
     /// <summary>Sends one 20 ms Opus frame (any bytes: the relay does not decode) as SRTP.</summary>
     public void SendFrame(ReadOnlySpan<byte> payload)
     {
-        Span<byte> packet = _buffer;
+        int length = ProtectFrame(payload, _buffer);
+        _socket.Send(_buffer.AsSpan(0, length));
+    }
+
+    /// <summary>Writes the next frame's SRTP packet into <paramref name="packet"/> without sending it (for replay tests); returns its length.</summary>
+    public int ProtectFrame(ReadOnlySpan<byte> payload, Span<byte> packet)
+    {
         var header = new RtpHeader(OpusPayloadType, _sequence++, _timestamp, _ssrc);
         _timestamp += 960;
         int length = header.WriteTo(packet);
@@ -112,7 +134,15 @@ public sealed class SyntheticCaller : IDisposable
         length += payload.Length;
         if (!_outbound.TryProtectRtp(packet, length, out int protectedLength, out var error))
             throw new InvalidOperationException($"SRTP protect failed: {error}");
-        _socket.Send(packet[..protectedLength]);
+        return protectedLength;
+    }
+
+    /// <summary>Sends an ICE consent check (RFC 7675) on the selected pair; the relay's answer is skipped by the receive methods.</summary>
+    public void SendConsentCheck()
+    {
+        Span<byte> request = stackalloc byte[512];
+        int length = WriteCheck(request, _ice, RandomNumberGenerator.GetBytes(12), useCandidate: false);
+        _socket.Send(request[..length]);
     }
 
     /// <summary>Sends raw bytes on the caller's 5-tuple (for malformed-input tests).</summary>
@@ -134,7 +164,49 @@ public sealed class SyntheticCaller : IDisposable
             int length = _socket.Receive(_buffer);
             if (TryOpenRtp(_buffer.AsSpan(), length, payload, out payloadLength, out header))
                 return true;
+            Tally(_buffer.AsSpan(0, length));
         }
+    }
+
+    /// <summary>
+    /// Reads what the relay sends until it has said goodbye (an SRTCP BYE and a DTLS close_notify) or the timeout passes;
+    /// frames still in flight are dropped.
+    /// </summary>
+    public RelayGoodbye WaitForGoodbye(TimeSpan timeout)
+    {
+        bool bye = false, alert = false, closed = false;
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        Span<byte> ignored = stackalloc byte[1500];
+        while (!(bye && closed) && Stopwatch.GetTimestamp() < deadline)
+        {
+            while (_dtls.TryPollEvent(out var e))
+                closed |= e is DtlsEvent.Closed;
+            if (!_socket.Poll(10_000, SelectMode.SelectRead))
+                continue;
+            int length = _socket.Receive(_buffer);
+            var datagram = _buffer.AsSpan(0, length);
+            switch (PacketClassifier.Classify(datagram))
+            {
+                case PacketKind.Rtcp:
+                    bye |= IsGoodbye(_buffer, length);
+                    break;
+                case PacketKind.Dtls:
+                    // DTLS 1.2 record headers stay in the clear: content type 21 is an alert.
+                    alert |= datagram[0] == 21;
+                    _dtls.HandleInput(datagram, _clock.Elapsed);
+                    break;
+                case PacketKind.Rtp:
+                    if (!TryOpenRtp(_buffer, length, ignored, out _, out _))
+                        UnreadableDatagrams++;
+                    break;
+                default:
+                    Tally(datagram);
+                    break;
+            }
+        }
+        while (_dtls.TryPollEvent(out var e))
+            closed |= e is DtlsEvent.Closed;
+        return new RelayGoodbye(bye, alert, closed);
     }
 
     /// <summary>Decrypts one datagram from the relay if it is SRTP for the caller; false for anything else.</summary>
@@ -151,6 +223,37 @@ public sealed class SyntheticCaller : IDisposable
         datagram.Slice(header.HeaderLength, header.PayloadLength).CopyTo(payload);
         payloadLength = header.PayloadLength;
         return true;
+    }
+
+    private bool IsGoodbye(Span<byte> buffer, int length)
+    {
+        if (!_inbound.TryUnprotectRtcp(buffer, length, out int plain, out _))
+        {
+            UnreadableDatagrams++;
+            return false;
+        }
+        var reader = new RtcpCompoundReader(buffer[..plain]);
+        while (reader.TryReadNext(out var packet, out _))
+        {
+            if (packet.PacketType == RtcpPacketType.Goodbye)
+                return true;
+        }
+        return false;
+    }
+
+    private void Tally(ReadOnlySpan<byte> datagram)
+    {
+        var kind = PacketClassifier.Classify(datagram);
+        if (kind == PacketKind.Rtcp)
+        {
+            datagram.CopyTo(_rtcpScratch);
+            if (!_inbound.TryUnprotectRtcp(_rtcpScratch, datagram.Length, out _, out _))
+                UnreadableDatagrams++;
+        }
+        else if (kind is not (PacketKind.Stun or PacketKind.Dtls))
+        {
+            UnreadableDatagrams++;
+        }
     }
 
     public async Task HangUpAsync(HttpClient http, Uri relay, string bearer, CancellationToken cancel)
@@ -192,15 +295,17 @@ public sealed class SyntheticCaller : IDisposable
         $"a=fmtp:{OpusPayloadType} minptime=10;useinbandfec=1\r\n" +
         "a=ssrc:1001 cname:synthetic\r\n";
 
-    private static async Task CheckConnectivityAsync(Socket socket, string remoteUfrag, string localUfrag, string remotePassword,
-        CancellationToken cancel)
+    private static int WriteCheck(Span<byte> request, IceCredentials ice, byte[] transaction, bool useCandidate) =>
+        StunWriter.WriteBindingRequest(request, transaction, Encoding.ASCII.GetBytes($"{ice.RemoteUfrag}:{ice.LocalUfrag}"),
+            priority: 1853824767, tieBreaker: (ulong)RandomNumberGenerator.GetInt32(int.MaxValue), useCandidate,
+            Encoding.ASCII.GetBytes(ice.RemotePassword));
+
+    private static async Task CheckConnectivityAsync(Socket socket, IceCredentials ice, CancellationToken cancel)
     {
-        byte[] username = Encoding.ASCII.GetBytes($"{remoteUfrag}:{localUfrag}");
-        byte[] key = Encoding.ASCII.GetBytes(remotePassword);
+        byte[] key = Encoding.ASCII.GetBytes(ice.RemotePassword);
         byte[] transaction = RandomNumberGenerator.GetBytes(12);
         byte[] request = new byte[512];
-        int length = StunWriter.WriteBindingRequest(request, transaction, username, priority: 1853824767,
-            tieBreaker: (ulong)RandomNumberGenerator.GetInt32(int.MaxValue), useCandidate: true, key);
+        int length = WriteCheck(request, ice, transaction, useCandidate: true);
         byte[] response = new byte[2048];
         for (int attempt = 0; attempt < 20; attempt++)
         {
@@ -230,12 +335,9 @@ public sealed class SyntheticCaller : IDisposable
         throw new TimeoutException("no STUN binding response from the relay");
     }
 
-    private static Task<SrtpKeyingMaterial> HandshakeAsync(Socket socket, DtlsCertificate certificate, DtlsFingerprint serverFingerprint,
-        IReadOnlyList<SrtpProfile>? profiles, CancellationToken cancel) => Task.Run(() =>
+    private static Task<SrtpKeyingMaterial> HandshakeAsync(Socket socket, DtlsClient client, Stopwatch clock, CancellationToken cancel) => Task.Run(() =>
     {
         // Polls the socket synchronously: no receive is left pending after the handshake to steal the first media packet.
-        var client = new DtlsClient(certificate, serverFingerprint, profiles, TimeSpan.FromSeconds(10));
-        var clock = Stopwatch.StartNew();
         client.Start(clock.Elapsed);
         byte[] buffer = new byte[2048];
         while (true)
@@ -267,4 +369,9 @@ public sealed class SyntheticCaller : IDisposable
 
     private static string RandomIceString(int length) =>
         RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", length);
+
+    private sealed record IceCredentials(string RemoteUfrag, string LocalUfrag, string RemotePassword);
 }
+
+/// <summary>What a caller saw of the relay ending its call: an SRTCP BYE, a DTLS alert record, and the decrypted close_notify.</summary>
+public readonly record struct RelayGoodbye(bool RtcpBye, bool DtlsAlert, bool DtlsClosed);

@@ -108,6 +108,8 @@ internal sealed class MediaLoop : IDatagramSender, IDisposable
             _timersDue = false;
             RunTimers(now);
         }
+        if (_table.Closing.Count > 0)
+            FinishClosing(now);
         _socket.Flush();
         if (received > 0 && _batchWindow > TimeSpan.Zero)
         {
@@ -119,10 +121,10 @@ internal sealed class MediaLoop : IDatagramSender, IDisposable
 
     private int WaitMilliseconds(TimeSpan now)
     {
+        if (_table.Closing.Count > 0 || HasHandshakes())
+            return (int)HandshakePollInterval.TotalMilliseconds;
         if (_table.Active.Count == 0)
             return 1000;
-        if (HasHandshakes())
-            return (int)HandshakePollInterval.TotalMilliseconds;
         TimeSpan wait = _nextHousekeeping - now;
         return wait <= TimeSpan.Zero ? 0 : (int)Math.Ceiling(wait.TotalMilliseconds);
     }
@@ -225,7 +227,25 @@ internal sealed class MediaLoop : IDatagramSender, IDisposable
         _table.AdoptAdded();
         foreach (var session in _table.Active.ToArray())
             session.End(CallEndReason.RelayStopping);
-        _socket.Flush();
+        // Each session gives up on its close_notify after a bounded linger, so this ends.
+        while (true)
+        {
+            FinishClosing(_clock.Elapsed);
+            _socket.Flush();
+            if (_table.Closing.Count == 0)
+                break;
+            Thread.Sleep(1);
+        }
+    }
+
+    private void FinishClosing(TimeSpan now)
+    {
+        var closing = _table.Closing;
+        for (int i = closing.Count - 1; i >= 0; i--)
+        {
+            if (closing[i].TryFinishClose(now))
+                closing.RemoveAt(i);
+        }
     }
 
     public Span<byte> SendSlot() => _socket.SendSlot();

@@ -6,6 +6,8 @@ internal sealed class RelayCounters
     public long DatagramsReceived;
     public long StunMalformed;
     public long StunForged;
+    /// <summary>A valid token but a check that fails authentication (wrong MESSAGE-INTEGRITY, username or no FINGERPRINT).</summary>
+    public long StunRejected;
     public long StunUnknownSession;
     public long StunNotRequest;
     public long UnroutedDatagrams;

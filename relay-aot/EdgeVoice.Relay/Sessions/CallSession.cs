@@ -23,6 +23,7 @@ public enum CallPhase
 internal sealed class CallSession : ICallerOutput
 {
     private static readonly TimeSpan ReportInterval = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan CloseNotifyLinger = TimeSpan.FromSeconds(1);
 
     private readonly SessionTable _table;
     private readonly IDatagramSender _sender;
@@ -52,6 +53,7 @@ internal sealed class CallSession : ICallerOutput
     private TimeSpan _lastSentAt;
     private TimeSpan _clockForReports;
     private readonly TimeSpan _endsAt;
+    private TimeSpan? _closeStartedAt;
 
     public CallSession(
         ulong id,
@@ -116,6 +118,8 @@ internal sealed class CallSession : ICallerOutput
             _sender.Send(response[..length], from);
         if (result == IceCheckResult.Accepted)
             _table.BindAddress(from, this);
+        else if (result is IceCheckResult.IntegrityMismatch or IceCheckResult.UsernameMismatch or IceCheckResult.MissingFingerprint)
+            _counters.StunRejected++;
         DrainIceEvents(now);
     }
 
@@ -237,18 +241,40 @@ internal sealed class CallSession : ICallerOutput
     {
         if (Phase == CallPhase.Ended)
             return;
-        if (Phase == CallPhase.Connected && reason is CallEndReason.HungUp or CallEndReason.RelayStopping or CallEndReason.TimeLimit)
-        {
-            SendReport(TimeSpan.Zero, DateTimeOffset.UtcNow, bye: true);
-            _dtls.Close();
-            DrainDtls(TimeSpan.Zero);
-        }
+        bool goodbye = Phase == CallPhase.Connected && reason is CallEndReason.HungUp or CallEndReason.RelayStopping or CallEndReason.TimeLimit;
+        // Ended first: nothing drained below may re-enter End or move the phase back.
         Phase = CallPhase.Ended;
         EndReason = reason;
+        if (goodbye)
+        {
+            SendReport(_clockForReports, DateTimeOffset.UtcNow, bye: true);
+            _dtls.Close();
+        }
+        else if (_dtls.State is DtlsState.New or DtlsState.Handshaking)
+        {
+            // Hung up mid-handshake: stop the handshake worker now rather than at BouncyCastle's own deadline.
+            _dtls.Close();
+        }
         _handler.OnCallEnded(reason);
         _inbound?.Dispose();
         _outbound?.Dispose();
         _table.Remove(this);
+        // The DTLS worker writes close_notify a moment later; the loop sends it from the closing list.
+        if (goodbye)
+            _table.Closing.Add(this);
+    }
+
+    /// <summary>Sends what the DTLS worker wrote after <see cref="End"/> (the close_notify); true once sent or given up on.</summary>
+    public bool TryFinishClose(TimeSpan now)
+    {
+        _closeStartedAt ??= now;
+        bool sent = false;
+        while (_dtls.TryPollTransmit(out var datagram))
+        {
+            _sender.Send(datagram.Span, _remote);
+            sent = true;
+        }
+        return sent || now - _closeStartedAt >= CloseNotifyLinger;
     }
 
     /// <summary>Drops a session that never entered the table (its ids collided): stops its DTLS worker.</summary>

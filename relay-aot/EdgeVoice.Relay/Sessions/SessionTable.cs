@@ -15,6 +15,7 @@ internal sealed class SessionTable
     private readonly ConcurrentQueue<CallSession> _added = new();
     private readonly Dictionary<TransportAddress, CallSession> _byAddress = new();
     private readonly List<CallSession> _active = new();
+    private readonly List<CallSession> _closing = new();
     private int _reserved;
 
     public SessionTable(int capacity) => Capacity = capacity;
@@ -25,6 +26,9 @@ internal sealed class SessionTable
 
     /// <summary>The calls the media loop is running (loop thread only).</summary>
     public IReadOnlyList<CallSession> Active => _active;
+
+    /// <summary>Ended calls whose DTLS close_notify is still to be sent (loop thread only).</summary>
+    public List<CallSession> Closing => _closing;
 
     /// <summary>Takes a place for a new call, or false when the relay is full (HTTP 503).</summary>
     public bool TryReserve()

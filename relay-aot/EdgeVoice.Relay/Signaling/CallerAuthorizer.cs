@@ -7,6 +7,8 @@ namespace EdgeVoice.Relay.Signaling;
 internal sealed class CallerAuthorizer
 {
     private const string Scheme = "Bearer ";
+    // The token format has no "unlimited" (a zero is refused when read), so the largest value stands for it.
+    private const int NoCallLimit = int.MaxValue;
     private readonly AuthOptions _auth;
     private readonly ClientToken _tokens;
 
@@ -43,7 +45,7 @@ internal sealed class CallerAuthorizer
             return false;
         }
         denial = null;
-        grant = new CallGrant(claims.MaxCallSeconds > 0 ? TimeSpan.FromSeconds(claims.MaxCallSeconds) : null);
+        grant = new CallGrant(claims.MaxCallSeconds is > 0 and < NoCallLimit ? TimeSpan.FromSeconds(claims.MaxCallSeconds) : null);
         return true;
     }
 
@@ -68,6 +70,8 @@ internal sealed class CallerAuthorizer
             error = "max_call_seconds must be 0 (no limit) or positive";
             return false;
         }
+        if (maxCallSeconds == 0)
+            maxCallSeconds = NoCallLimit;
         string token = _tokens.Mint(keyId, now, lifetime, maxCallSeconds, request.Origin);
         minted = new TokenResponse(token, DateTimeOffset.FromUnixTimeSeconds((now + lifetime).ToUnixTimeSeconds()));
         error = null;

@@ -120,7 +120,7 @@ internal sealed class SignalingEndpoints
             return Problem(context, StatusCodes.Status401Unauthorized, "an API key is required");
         var c = _counters;
         var stats = new RelayStats(c.CallsConnected, c.DatagramsReceived, c.RtpReceived, c.RtpSent, c.RtcpReceived,
-            c.StunForged, c.StunUnknownSession, c.StunMalformed, c.SrtpRejected, c.UnroutedDatagrams, c.DtlsFailed);
+            c.StunForged, c.StunRejected, c.StunUnknownSession, c.StunMalformed, c.SrtpRejected, c.UnroutedDatagrams, c.DtlsFailed);
         return context.Response.WriteAsJsonAsync(stats, SignalingJson.Default.RelayStats);
     }
 
@@ -172,6 +172,7 @@ public sealed record RelayStats(
     [property: JsonPropertyName("rtp_sent")] long RtpSent,
     [property: JsonPropertyName("rtcp_received")] long RtcpReceived,
     [property: JsonPropertyName("stun_forged")] long StunForged,
+    [property: JsonPropertyName("stun_rejected")] long StunRejected,
     [property: JsonPropertyName("stun_unknown_session")] long StunUnknownSession,
     [property: JsonPropertyName("stun_malformed")] long StunMalformed,
     [property: JsonPropertyName("srtp_rejected")] long SrtpRejected,
