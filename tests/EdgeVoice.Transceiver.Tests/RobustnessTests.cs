@@ -47,6 +47,20 @@ public sealed class RobustnessTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task No_pre_roll_and_no_barge_in_are_valid_settings()
+    {
+        var options = PipelineTests.Offline with { PreRoll = TimeSpan.Zero, BargeIn = false };
+        await using var pipeline = VoicePipeline.Start(PipelineTests.EmbeddedDefault(), options);
+        var caller = new OfflineCaller(pipeline);
+        await caller.SpeakAsync(Speech.Say("tell me a joke"), EspeakNg.SampleRate);
+        Assert.True(await caller.WaitForReplyAsync(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30)));
+        await caller.FinishAsync();
+        Assert.Single(caller.Events, e => e.Kind == PipelineEventKind.FinalTranscript);
+        Assert.DoesNotContain(caller.Events, e => e.State == SessionState.Interrupted);
+        Assert.NotEmpty(caller.Frames);
+    }
+
+    [Fact]
     public async Task A_very_long_turn_is_cut_and_the_session_survives()
     {
         var options = PipelineTests.Offline with { Turns = PipelineTests.Offline.Turns with { MaxTurn = TimeSpan.FromSeconds(3) } };
