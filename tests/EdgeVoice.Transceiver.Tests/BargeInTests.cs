@@ -27,6 +27,43 @@ public sealed class BargeInTests(ITestOutputHelper output)
         public void Dispose() { }
     }
 
+    /// <summary>First reply: one sentence, then hangs ignoring cancellation. Later replies: normal.</summary>
+    private sealed class StubbornAgent : IAgent
+    {
+        private int _calls;
+        public string Name => "stubborn";
+        public async IAsyncEnumerable<string> ReplyAsync(string userText, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            if (Interlocked.Increment(ref _calls) == 1)
+            {
+                yield return "This is a rather long answer that goes on and on. ";
+                await Task.Delay(Timeout.Infinite, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(20));
+            }
+            yield return "Fine.";
+        }
+        public void Dispose() { }
+    }
+
+    [Fact]
+    public async Task An_agent_that_ignores_cancellation_is_abandoned_after_a_bounded_wait()
+    {
+        var options = PipelineTests.Offline with { InterruptWait = TimeSpan.FromMilliseconds(200) };
+        var log = new List<string>();
+        await using var pipeline = VoicePipeline.Start(PipelineTests.EmbeddedDefault(new StubbornAgent()), options, l => { lock (log) log.Add(l); });
+        var caller = new OfflineCaller(pipeline);
+        await caller.SpeakAsync(Speech.Say("what time is it"), EspeakNg.SampleRate);
+        var silence = new short[960];
+        for (int i = 0; i < 500 && pipeline.State != SessionState.Speaking; i++) await caller.SendAsync(silence);
+        for (int i = 0; i < 25; i++) await caller.SendAsync(silence);
+        await caller.SpeakAsync(Speech.Say("turn on the lights"), EspeakNg.SampleRate);
+        Assert.True(await caller.WaitForReplyAsync(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60)));
+        await caller.FinishAsync();
+        var finals = caller.Events.Where(e => e.Kind == PipelineEventKind.FinalTranscript).ToList();
+        Assert.Equal(2, finals.Count);
+        Assert.Contains(caller.Events, e => e.Kind == PipelineEventKind.AgentText && e.TurnId == finals[1].TurnId && e.Text == "Fine.");
+        lock (log) Assert.Contains(log, l => l.Contains("did not stop within") && l.Contains("abandoned"));
+    }
+
     [Fact]
     public async Task Caller_speech_during_agent_speech_stops_agent_audio_within_one_frame()
     {

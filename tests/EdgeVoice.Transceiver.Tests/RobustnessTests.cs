@@ -28,6 +28,22 @@ public sealed class RobustnessTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Random_frames_with_random_sequence_numbers_never_break_the_session()
+    {
+        await using var pipeline = VoicePipeline.Start(PipelineTests.EmbeddedDefault(), PipelineTests.Offline);
+        var caller = new OfflineCaller(pipeline);
+        var random = new Random(17);
+        for (int i = 0; i < 2000; i++)
+        {
+            var payload = new byte[random.Next(0, 300)];
+            random.NextBytes(payload);
+            await caller.SendRawAsync(new MediaFrame((ushort)random.Next(0, 65536), (uint)random.Next(), payload));
+        }
+        await caller.FinishAsync();
+        Assert.True(pipeline.Completion.IsCompletedSuccessfully);
+    }
+
+    [Fact]
     public async Task Empty_call_and_silence_produce_no_turn()
     {
         await using (var empty = VoicePipeline.Start(PipelineTests.EmbeddedDefault(), PipelineTests.Offline))
@@ -44,6 +60,20 @@ public sealed class RobustnessTests(ITestOutputHelper output)
         await silent.FinishAsync();
         Assert.Empty(silent.Frames);
         Assert.DoesNotContain(silent.Events, e => e.Kind == PipelineEventKind.FinalTranscript);
+    }
+
+    [Fact]
+    public async Task No_pre_roll_and_no_barge_in_are_valid_settings()
+    {
+        var options = PipelineTests.Offline with { PreRoll = TimeSpan.Zero, BargeIn = false };
+        await using var pipeline = VoicePipeline.Start(PipelineTests.EmbeddedDefault(), options);
+        var caller = new OfflineCaller(pipeline);
+        await caller.SpeakAsync(Speech.Say("tell me a joke"), EspeakNg.SampleRate);
+        Assert.True(await caller.WaitForReplyAsync(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30)));
+        await caller.FinishAsync();
+        Assert.Single(caller.Events, e => e.Kind == PipelineEventKind.FinalTranscript);
+        Assert.DoesNotContain(caller.Events, e => e.State == SessionState.Interrupted);
+        Assert.NotEmpty(caller.Frames);
     }
 
     [Fact]

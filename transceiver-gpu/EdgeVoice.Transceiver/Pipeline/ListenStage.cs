@@ -145,7 +145,9 @@ internal sealed class ListenStage
             {
                 frame.Turn.Finish(frame.Outcome);
                 if (_activeTurn == frame.Turn) _activeTurn = null;
-                _context.SetState(SessionState.Listening, frame.Turn.Id);
+                // Without barge-in a newer turn may already be waiting for its answer: stay Thinking for it.
+                if (_activeTurn is null) _context.SetState(SessionState.Listening, frame.Turn.Id);
+                else _context.SetState(SessionState.Thinking, _activeTurn.Id);
                 continue;
             }
             frame.Turn.MarkFirstAudio(_context.Now);
@@ -157,6 +159,7 @@ internal sealed class ListenStage
 
     private void RememberPreRoll(ReadOnlySpan<float> samples)
     {
+        if (_preRoll.Length == 0) return; // preroll_ms: 0
         foreach (float s in samples)
         {
             int index = (_preRollStart + _preRollCount) % _preRoll.Length;

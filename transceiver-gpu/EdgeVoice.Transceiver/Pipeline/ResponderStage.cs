@@ -26,7 +26,16 @@ internal sealed class ResponderStage(SessionContext context, IAgent agent, ISpee
             await foreach (var turn in turns.ReadAllAsync(context.Stopping.Token))
             {
                 if (turn.IsInterrupted) continue;
-                var outcome = await RespondAsync(turn);
+                var responding = RespondAsync(turn);
+                await Task.WhenAny(responding, turn.Done);
+                if (turn.IsInterrupted)
+                {
+                    // Barge-in: give the cancelled agent/TTS a bounded time to stop, then move on without it.
+                    try { await responding.WaitAsync(context.Options.InterruptWait, context.Stopping.Token); }
+                    catch (TimeoutException) { context.Log($"turn {turn.Id}: agent/TTS did not stop within {context.Options.InterruptWait.TotalSeconds:F0} s of barge-in; abandoned"); }
+                    continue;
+                }
+                var outcome = await responding;
                 if (turn.IsInterrupted) turn.Finish(TurnOutcome.Interrupted);
                 else playout.Enqueue(new PlayoutFrame(turn, null, outcome));
             }
@@ -63,6 +72,11 @@ internal sealed class ResponderStage(SessionContext context, IAgent agent, ISpee
         }
         catch (OperationCanceledException) when (turn.IsInterrupted || context.Stopping.IsCancellationRequested)
         {
+            return TurnOutcome.Interrupted;
+        }
+        catch (Exception) when (turn.IsInterrupted)
+        {
+            // Whatever an interrupted turn's agent does afterwards is no longer the caller's concern.
             return TurnOutcome.Interrupted;
         }
         catch (Exception e)
