@@ -13,6 +13,7 @@ public static class Program
         new CertShowCommand(),
         new TunnelProbeCommand(),
         new TunnelEchoCommand(),
+        new SimulateCommand(),
     ];
 
     private static readonly HashSet<string> Switches = ["force", "help"];
