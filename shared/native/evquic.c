@@ -330,6 +330,7 @@ EVQ_EXPORT evq_conn *evq_client_new(evq_creds *cr, const struct sockaddr *local,
 /* Returns 0 and the packet's DCID, or a negative ngtcp2 error for a packet that is not QUIC. */
 EVQ_EXPORT int evq_decode_dcid(const uint8_t *pkt, size_t len, uint8_t *dcid, size_t *dcidlen, int *long_header) {
   ngtcp2_version_cid vc;
+  if (len == 0) return NGTCP2_ERR_INVALID_ARGUMENT; /* ngtcp2 asserts on empty input */
   int rv = ngtcp2_pkt_decode_version_cid(&vc, pkt, len, EVQ_CIDLEN);
   if (rv != 0) return rv;
   if (vc.dcidlen > NGTCP2_MAX_CIDLEN) return NGTCP2_ERR_INVALID_ARGUMENT;
@@ -343,6 +344,7 @@ EVQ_EXPORT evq_conn *evq_server_accept(evq_creds *cr, const uint8_t *pkt, size_t
                                        socklen_t locallen, const struct sockaddr *remote, socklen_t remotelen,
                                        const evq_hooks *hooks, void *user, const evq_config *cfg, uint64_t now, int *err) {
   ngtcp2_pkt_hd hd;
+  if (len == 0) { *err = NGTCP2_ERR_INVALID_ARGUMENT; return NULL; }
   int rv = ngtcp2_accept(&hd, pkt, len);
   if (rv != 0) { *err = rv; return NULL; }
   evq_conn *c = conn_alloc(local, locallen, remote, remotelen, hooks, user);
@@ -369,6 +371,7 @@ EVQ_EXPORT evq_conn *evq_server_accept(evq_creds *cr, const uint8_t *pkt, size_t
 
 EVQ_EXPORT int evq_read(evq_conn *c, const uint8_t *pkt, size_t len, uint64_t now) {
   ngtcp2_pkt_info pi = {0};
+  if (len == 0) return 0; /* an empty UDP payload is no packet; ngtcp2 asserts on it */
   return ngtcp2_conn_read_pkt(c->conn, &c->path, &pi, pkt, len, now);
 }
 

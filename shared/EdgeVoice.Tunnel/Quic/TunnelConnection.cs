@@ -248,13 +248,20 @@ public sealed unsafe class TunnelConnection : IDisposable
     {
         if (State == TunnelState.Closed)
             return;
-        byte[] record = new byte[ControlCodec.MaxRecordBodyLength + 4];
-        int n = ControlCodec.WriteTo(message, record);
-        if (n < 0)
-            throw new ArgumentException($"{message.Type} does not fit in one control record", nameof(message));
-        fixed (byte* p = record)
-            if (Interop.EvQuic.evq_stream_send(_handle, p, (nuint)n) != 0)
-                throw new OutOfMemoryException("control stream buffer");
+        byte[] record = System.Buffers.ArrayPool<byte>.Shared.Rent(ControlCodec.MaxRecordBodyLength + 4);
+        try
+        {
+            int n = ControlCodec.WriteTo(message, record);
+            if (n < 0)
+                throw new ArgumentException($"{message.Type} does not fit in one control record", nameof(message));
+            fixed (byte* p = record)
+                if (Interop.EvQuic.evq_stream_send(_handle, p, (nuint)n) != 0)
+                    throw new OutOfMemoryException("control stream buffer");
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(record);
+        }
     }
 
     /// <summary>Puts bytes on the control stream as they are: tests use it to send what a broken peer would.</summary>
