@@ -58,3 +58,28 @@ public class TunnelFuzzTests(TestPki pki) : IClassFixture<TestPki>
         Assert.Equal(2000, link.ServerEvents.Count(e => e.Event.Kind == TunnelEventKind.Message));
     }
 }
+
+public class TunnelReceiveQueueTests(TestPki pki) : IClassFixture<TestPki>
+{
+    [Fact]
+    public void SlowApplication_OverflowIsCountedAsLoss()
+    {
+        using var link = new VirtualLink(pki);
+        Assert.True(link.Connect());
+        byte[] payload = new byte[100];
+        uint sent = 0;
+        // 10,000 frames; the transceiver application never reads, so its 8,192-frame queue overflows.
+        while (sent < 10_000)
+        {
+            while (sent < 10_000 && link.Client.TrySendMedia(new EdgeVoice.Tunnel.Media.MediaFrame(9, EdgeVoice.Tunnel.Media.MediaDirection.Uplink, sent, 0, 0, payload))) sent++;
+            link.Step();
+        }
+        for (int i = 0; i < 200; i++) link.Step();
+        var server = link.ServerConnection;
+        var loss = server.LossCounter(9, EdgeVoice.Tunnel.Media.MediaDirection.Uplink)!;
+        Assert.Equal(8192, server.ReceivedMediaPending);
+        Assert.Equal(10_000 - 8192, server.MediaFramesDroppedReceiveQueueFull);
+        Assert.Equal(8192, loss.Received);
+        Assert.Equal(TunnelState.Connected, server.State);
+    }
+}

@@ -54,6 +54,8 @@ public sealed class VirtualLink : IDisposable
             Self = new NodeIdentity(NodeRole.Relay, "relay-1"),
             PeerCheck = clientCheck ?? pki.RelaySideCheck(),
             Logger = ClientLog,
+            ReceiveQueueFrames = 8192, // a whole send queue can land in one step
+
             IdleTimeout = idleTimeout ?? TimeSpan.FromSeconds(15),
             KeepaliveInterval = (idleTimeout ?? TimeSpan.FromSeconds(15)) / 3,
         };
@@ -64,6 +66,7 @@ public sealed class VirtualLink : IDisposable
             PeerCheck = serverCheck ?? pki.TransceiverSideCheck(),
             Capacity = 64,
             Logger = ServerLog,
+            ReceiveQueueFrames = 8192,
             IdleTimeout = idleTimeout ?? TimeSpan.FromSeconds(15),
             KeepaliveInterval = (idleTimeout ?? TimeSpan.FromSeconds(15)) / 3,
         };

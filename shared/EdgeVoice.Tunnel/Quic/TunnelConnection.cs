@@ -511,12 +511,15 @@ public sealed unsafe class TunnelConnection : IDisposable
             return;
         }
         MediaFramesReceived++;
+        if (!_received.TryEnqueue(data))
+        {
+            MediaFramesDroppedReceiveQueueFull++; // never reaches the application: the loss counter sees a gap
+            return;
+        }
         var key = (frame.SessionId, frame.Direction);
         ref var counter = ref CollectionsMarshal.GetValueRefOrAddDefault(_loss, key, out _);
         counter ??= new MediaLossCounter();
         counter.Record(frame.Sequence);
-        if (!_received.TryEnqueue(data))
-            MediaFramesDroppedReceiveQueueFull++;
     }
 
     // ---- native callbacks: find the connection, never let an exception escape ----
