@@ -88,9 +88,13 @@ public sealed unsafe class TunnelConnection : IDisposable
         {
             var hooks = Hooks();
             var config = ConfigFor(options);
+            byte[] alpn = Encoding.ASCII.GetBytes(options.Alpn);
+            fixed (byte* a = alpn)
             fixed (byte* l = local.Buffer.Span)
             fixed (byte* r = remote.Buffer.Span)
             {
+                config.Alpn = a;
+                config.AlpnLength = (nuint)alpn.Length;
                 IntPtr conn = Interop.EvQuic.evq_client_new(options.Credentials.Handle, l, local.Size, r, remote.Size,
                     &hooks, user, &config, ToNs(now), out int error);
                 return conn != IntPtr.Zero ? conn
@@ -111,10 +115,14 @@ public sealed unsafe class TunnelConnection : IDisposable
             {
                 var hooks = Hooks();
                 var config = ConfigFor(options);
+                byte[] alpn = Encoding.ASCII.GetBytes(options.Alpn);
+                fixed (byte* a = alpn)
                 fixed (byte* p = copy)
                 fixed (byte* l = local.Buffer.Span)
                 fixed (byte* r = remote.Buffer.Span)
                 {
+                    config.Alpn = a;
+                    config.AlpnLength = (nuint)alpn.Length;
                     IntPtr conn = Interop.EvQuic.evq_server_accept(options.Credentials.Handle, p, (nuint)copy.Length, l, local.Size, r, remote.Size,
                         &hooks, user, &config, ToNs(now), out int error);
                     return conn != IntPtr.Zero ? conn : throw new TunnelException(Interop.EvQuic.ErrorText(error), error);

@@ -20,4 +20,6 @@ public sealed class TunnelOptions
     /// <summary>Wall clock for certificate validity only; protocol timers use the monotonic time passed in.</summary>
     public TimeProvider WallClock { get; init; } = TimeProvider.System;
     public ILogger Logger { get; init; } = NullLogger.Instance;
+    /// <summary>The ALPN offered and required. Always edgevoice/1; tests change it to show a mismatch is refused.</summary>
+    internal string Alpn { get; init; } = "edgevoice/1";
 }
