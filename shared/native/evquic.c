@@ -37,6 +37,8 @@ typedef struct evq_config {
   uint64_t keepalive_ns;
   uint64_t handshake_timeout_ns;
   uint64_t max_datagram_frame_size;
+  const uint8_t *alpn; /* the one protocol offered and required; NULL means edgevoice/1 */
+  size_t alpnlen;
 } evq_config;
 
 typedef struct evq_stats {
@@ -83,6 +85,8 @@ typedef struct evq_conn {
   uint64_t dgram_id;
   uint64_t keepalive_ns;
   int short_keepalive;
+  uint8_t alpn[32];
+  size_t alpnlen;
   evq_stats stats;
 } evq_conn;
 
@@ -112,8 +116,8 @@ static int remove_cid_cb(ngtcp2_conn *conn, const ngtcp2_cid *cid, void *user_da
 static int handshake_completed_cb(ngtcp2_conn *conn, void *user_data) {
   evq_conn *c = user_data;
   gnutls_datum_t alpn = {0};
-  if (gnutls_alpn_get_selected_protocol(c->session, &alpn) != 0 || alpn.size != sizeof(ALPN) - 1 ||
-      memcmp(alpn.data, ALPN, alpn.size) != 0)
+  if (gnutls_alpn_get_selected_protocol(c->session, &alpn) != 0 || alpn.size != c->alpnlen ||
+      memcmp(alpn.data, c->alpn, alpn.size) != 0)
     return NGTCP2_ERR_CALLBACK_FAILURE;
   c->stats.handshake_completed = 1;
   if (!c->is_server && c->ctrl_stream < 0) {
@@ -259,7 +263,14 @@ static evq_conn *conn_alloc(const struct sockaddr *local, socklen_t locallen, co
   return c;
 }
 
-static int setup_tls(evq_conn *c, evq_creds *cr, int is_server) {
+static int setup_tls(evq_conn *c, evq_creds *cr, int is_server, const evq_config *cfg) {
+  if (cfg->alpn && cfg->alpnlen > 0 && cfg->alpnlen <= sizeof(c->alpn)) {
+    memcpy(c->alpn, cfg->alpn, cfg->alpnlen);
+    c->alpnlen = cfg->alpnlen;
+  } else {
+    memcpy(c->alpn, ALPN, sizeof(ALPN) - 1);
+    c->alpnlen = sizeof(ALPN) - 1;
+  }
   int rv = gnutls_init(&c->session, (is_server ? GNUTLS_SERVER : GNUTLS_CLIENT) | GNUTLS_NO_END_OF_EARLY_DATA);
   if (rv != 0) return rv;
   if ((rv = gnutls_priority_set_direct(c->session, PRIORITY, NULL)) != 0) return rv;
@@ -268,7 +279,7 @@ static int setup_tls(evq_conn *c, evq_creds *cr, int is_server) {
   if (rv != 0) return GNUTLS_E_INTERNAL_ERROR;
   gnutls_session_set_ptr(c->session, &c->conn_ref);
   if ((rv = gnutls_credentials_set(c->session, GNUTLS_CRD_CERTIFICATE, cr->cred)) != 0) return rv;
-  gnutls_datum_t alpn = {(unsigned char *)ALPN, sizeof(ALPN) - 1};
+  gnutls_datum_t alpn = {c->alpn, (unsigned int)c->alpnlen};
   if ((rv = gnutls_alpn_set_protocols(c->session, &alpn, 1, GNUTLS_ALPN_MANDATORY)) != 0) return rv;
   /* REQUIRE: a client without a certificate fails with alert certificate_required (116). */
   if (is_server) gnutls_certificate_server_set_request(c->session, GNUTLS_CERT_REQUIRE);
@@ -318,7 +329,7 @@ EVQ_EXPORT evq_conn *evq_client_new(evq_creds *cr, const struct sockaddr *local,
   fill_callbacks(&cb, 0);
   fill_settings(&s, &p, cfg, now, 0);
   int rv = ngtcp2_conn_client_new(&c->conn, &dcid, &scid, &c->path, NGTCP2_PROTO_VER_V1, &cb, &s, &p, NULL, c);
-  if (rv == 0) rv = setup_tls(c, cr, 0);
+  if (rv == 0) rv = setup_tls(c, cr, 0, cfg);
   if (rv != 0) { *err = rv; evq_conn_free(c); return NULL; }
   c->keepalive_ns = cfg->keepalive_ns ? cfg->keepalive_ns : UINT64_MAX;
   ngtcp2_conn_set_keep_alive_timeout(c->conn, c->keepalive_ns);
@@ -330,6 +341,7 @@ EVQ_EXPORT evq_conn *evq_client_new(evq_creds *cr, const struct sockaddr *local,
 /* Returns 0 and the packet's DCID, or a negative ngtcp2 error for a packet that is not QUIC. */
 EVQ_EXPORT int evq_decode_dcid(const uint8_t *pkt, size_t len, uint8_t *dcid, size_t *dcidlen, int *long_header) {
   ngtcp2_version_cid vc;
+  if (len == 0) return NGTCP2_ERR_INVALID_ARGUMENT; /* ngtcp2 asserts on empty input */
   int rv = ngtcp2_pkt_decode_version_cid(&vc, pkt, len, EVQ_CIDLEN);
   if (rv != 0) return rv;
   if (vc.dcidlen > NGTCP2_MAX_CIDLEN) return NGTCP2_ERR_INVALID_ARGUMENT;
@@ -343,6 +355,7 @@ EVQ_EXPORT evq_conn *evq_server_accept(evq_creds *cr, const uint8_t *pkt, size_t
                                        socklen_t locallen, const struct sockaddr *remote, socklen_t remotelen,
                                        const evq_hooks *hooks, void *user, const evq_config *cfg, uint64_t now, int *err) {
   ngtcp2_pkt_hd hd;
+  if (len == 0) { *err = NGTCP2_ERR_INVALID_ARGUMENT; return NULL; }
   int rv = ngtcp2_accept(&hd, pkt, len);
   if (rv != 0) { *err = rv; return NULL; }
   evq_conn *c = conn_alloc(local, locallen, remote, remotelen, hooks, user);
@@ -358,7 +371,7 @@ EVQ_EXPORT evq_conn *evq_server_accept(evq_creds *cr, const uint8_t *pkt, size_t
   fill_settings(&s, &p, cfg, now, 1);
   p.original_dcid = hd.dcid;
   rv = ngtcp2_conn_server_new(&c->conn, &hd.scid, &scid, &c->path, hd.version, &cb, &s, &p, NULL, c);
-  if (rv == 0) rv = setup_tls(c, cr, 1);
+  if (rv == 0) rv = setup_tls(c, cr, 1, cfg);
   if (rv != 0) { *err = rv; evq_conn_free(c); return NULL; }
   c->keepalive_ns = cfg->keepalive_ns ? cfg->keepalive_ns : UINT64_MAX;
   ngtcp2_conn_set_keep_alive_timeout(c->conn, c->keepalive_ns);
@@ -369,6 +382,7 @@ EVQ_EXPORT evq_conn *evq_server_accept(evq_creds *cr, const uint8_t *pkt, size_t
 
 EVQ_EXPORT int evq_read(evq_conn *c, const uint8_t *pkt, size_t len, uint64_t now) {
   ngtcp2_pkt_info pi = {0};
+  if (len == 0) return 0; /* an empty UDP payload is no packet; ngtcp2 asserts on it */
   return ngtcp2_conn_read_pkt(c->conn, &c->path, &pi, pkt, len, now);
 }
 

@@ -82,4 +82,16 @@ public class TunnelHandshakeTests(TestPki pki) : IClassFixture<TestPki>
         var closed = Assert.Single(link.ClientEvents, e => e.Kind == TunnelEventKind.Closed);
         Assert.Equal(PeerCheckFailure.WrongName, closed.PeerCheckFailure);
     }
+
+    [Fact]
+    public void WrongAlpn_IsRefused()
+    {
+        using var link = new VirtualLink(pki, clientAlpn: "h3");
+        link.RunUntil(() => link.Client.State == TunnelState.Closed && link.Server.Connections.Count == 0, TimeSpan.FromSeconds(5));
+        Assert.Equal(TunnelState.Closed, link.Client.State);
+        Assert.DoesNotContain(link.ClientEvents, e => e.Kind == TunnelEventKind.Connected);
+        Assert.DoesNotContain(link.ServerEvents, e => e.Event.Kind == TunnelEventKind.Connected);
+        var closed = Assert.Single(link.ClientEvents, e => e.Kind == TunnelEventKind.Closed);
+        Assert.Contains("no_application_protocol", closed.Detail);
+    }
 }

@@ -203,4 +203,23 @@ public class TunnelTrafficTests(TestPki pki) : IClassFixture<TestPki>
         link.RunUntil(() => link.Client.State == TunnelState.Closed, TimeSpan.FromSeconds(10));
         Assert.Equal(TunnelError.IdleTimeout, Assert.Single(link.ClientEvents, e => e.Kind == TunnelEventKind.Closed).Error);
     }
+
+    [Fact]
+    public void PathBreaks_BothSidesSeeDisconnect_RedialIsAReconnectOnTheServer()
+    {
+        using var link = new VirtualLink(pki, idleTimeout: TimeSpan.FromSeconds(2));
+        Assert.True(link.Connect());
+        link.Partitioned = true;
+        link.RunUntil(() => link.Client.State == TunnelState.Closed && link.Server.Connections.Count == 0, TimeSpan.FromSeconds(10));
+        Assert.Equal(TunnelError.IdleTimeout, Assert.Single(link.ClientEvents, e => e.Kind == TunnelEventKind.Closed).Error);
+        Assert.Equal(TunnelError.IdleTimeout, Assert.Single(link.ServerEvents, e => e.Event.Kind == TunnelEventKind.Closed).Event.Error);
+
+        link.Partitioned = false;
+        link.Redial();
+        Assert.True(link.Connect());
+        Assert.Equal(["Connected", "Closed", "Reconnected"], link.ServerEvents.Select(e => e.Event.Kind.ToString()));
+        link.Client.SendControl(new PingMessage(3));
+        link.RunUntil(() => link.ServerEvents.Any(e => e.Event.Message is PingMessage), TimeSpan.FromSeconds(1));
+        Assert.Contains(link.ServerEvents, e => e.Event.Message is PingMessage { Nonce: 3 });
+    }
 }

@@ -69,6 +69,8 @@ public sealed class EchoTransceiver : IDisposable
     public void Dispose() => Server.Dispose();
 }
 
+/// <summary>Real sockets and real time (a few seconds each): filter with Category=Integration.</summary>
+[Trait("Category", "Integration")]
 public class TunnelUdpTests(TestPki pki) : IClassFixture<TestPki>
 {
     private (TunnelOptions Client, TunnelOptions Server) Options(TimeSpan idle) => (

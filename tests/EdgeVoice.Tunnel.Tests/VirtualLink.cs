@@ -46,7 +46,7 @@ public sealed class VirtualLink : IDisposable
     public TunnelOptions ServerOptions { get; }
 
     public VirtualLink(TestPki pki, Func<TestPki, TunnelCredentials>? clientCredentials = null, Func<TestPki, TunnelCredentials>? serverCredentials = null,
-        PeerCheck? clientCheck = null, PeerCheck? serverCheck = null, TimeSpan? idleTimeout = null)
+        PeerCheck? clientCheck = null, PeerCheck? serverCheck = null, TimeSpan? idleTimeout = null, string clientAlpn = "edgevoice/1")
     {
         ClientOptions = new TunnelOptions
         {
@@ -54,6 +54,9 @@ public sealed class VirtualLink : IDisposable
             Self = new NodeIdentity(NodeRole.Relay, "relay-1"),
             PeerCheck = clientCheck ?? pki.RelaySideCheck(),
             Logger = ClientLog,
+            Alpn = clientAlpn,
+            ReceiveQueueFrames = 8192, // a whole send queue can land in one step
+
             IdleTimeout = idleTimeout ?? TimeSpan.FromSeconds(15),
             KeepaliveInterval = (idleTimeout ?? TimeSpan.FromSeconds(15)) / 3,
         };
@@ -64,6 +67,7 @@ public sealed class VirtualLink : IDisposable
             PeerCheck = serverCheck ?? pki.TransceiverSideCheck(),
             Capacity = 64,
             Logger = ServerLog,
+            ReceiveQueueFrames = 8192,
             IdleTimeout = idleTimeout ?? TimeSpan.FromSeconds(15),
             KeepaliveInterval = (idleTimeout ?? TimeSpan.FromSeconds(15)) / 3,
         };

@@ -47,6 +47,8 @@ internal static unsafe partial class Interop
             public ulong KeepaliveNs;
             public ulong HandshakeTimeoutNs;
             public ulong MaxDatagramFrameSize;
+            public byte* Alpn;
+            public nuint AlpnLength;
         }
 
         [StructLayout(LayoutKind.Sequential)]

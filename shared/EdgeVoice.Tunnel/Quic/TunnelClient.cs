@@ -136,8 +136,17 @@ public sealed class TunnelClient : IDisposable
         lock (_gate)
         {
             Attempts++;
+            try
+            {
+                _connection = TunnelConnection.Connect(_options, socket.LocalEndPoint!.Serialize(), remote, Now);
+            }
+            catch (TunnelException e)
+            {
+                _options.Logger.LogError("tunnel to {Server}: cannot start a connection: {Error}", _server, e.Message);
+                socket.Dispose();
+                return false;
+            }
             _socket = socket;
-            _connection = TunnelConnection.Connect(_options, socket.LocalEndPoint!.Serialize(), remote, Now);
             Flush();
         }
         var connection = _connection;
@@ -189,10 +198,19 @@ public sealed class TunnelClient : IDisposable
                             }
                             _everConnected = true;
                         }
-                        EventReceived?.Invoke(e);
+                        Deliver(e);
                     }
                     while (connection.TryReceiveMedia(frame, out int length))
-                        MediaReceived?.Invoke(frame.AsSpan(0, length));
+                    {
+                        try
+                        {
+                            MediaReceived?.Invoke(frame.AsSpan(0, length));
+                        }
+                        catch (Exception ex)
+                        {
+                            _options.Logger.LogError(ex, "tunnel to {Server}: media handler failed", _server);
+                        }
+                    }
                     Flush();
                 }
             }
@@ -203,7 +221,7 @@ public sealed class TunnelClient : IDisposable
                     connection.Close(TunnelCloseCode.Normal, "relay shutting down", Now);
                     Flush();
                     while (connection.TryPollEvent(out var e))
-                        EventReceived?.Invoke(e);
+                        Deliver(e);
                 }
             }
         }
@@ -218,6 +236,18 @@ public sealed class TunnelClient : IDisposable
             }
         }
         return reachedConnected;
+    }
+
+    private void Deliver(TunnelEvent e)
+    {
+        try
+        {
+            EventReceived?.Invoke(e);
+        }
+        catch (Exception ex)
+        {
+            _options.Logger.LogError(ex, "tunnel to {Server}: event handler failed on {Kind}", _server, e.Kind);
+        }
     }
 
     private void Flush()

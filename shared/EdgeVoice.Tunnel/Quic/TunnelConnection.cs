@@ -88,9 +88,13 @@ public sealed unsafe class TunnelConnection : IDisposable
         {
             var hooks = Hooks();
             var config = ConfigFor(options);
+            byte[] alpn = Encoding.ASCII.GetBytes(options.Alpn);
+            fixed (byte* a = alpn)
             fixed (byte* l = local.Buffer.Span)
             fixed (byte* r = remote.Buffer.Span)
             {
+                config.Alpn = a;
+                config.AlpnLength = (nuint)alpn.Length;
                 IntPtr conn = Interop.EvQuic.evq_client_new(options.Credentials.Handle, l, local.Size, r, remote.Size,
                     &hooks, user, &config, ToNs(now), out int error);
                 return conn != IntPtr.Zero ? conn
@@ -111,10 +115,14 @@ public sealed unsafe class TunnelConnection : IDisposable
             {
                 var hooks = Hooks();
                 var config = ConfigFor(options);
+                byte[] alpn = Encoding.ASCII.GetBytes(options.Alpn);
+                fixed (byte* a = alpn)
                 fixed (byte* p = copy)
                 fixed (byte* l = local.Buffer.Span)
                 fixed (byte* r = remote.Buffer.Span)
                 {
+                    config.Alpn = a;
+                    config.AlpnLength = (nuint)alpn.Length;
                     IntPtr conn = Interop.EvQuic.evq_server_accept(options.Credentials.Handle, p, (nuint)copy.Length, l, local.Size, r, remote.Size,
                         &hooks, user, &config, ToNs(now), out int error);
                     return conn != IntPtr.Zero ? conn : throw new TunnelException(Interop.EvQuic.ErrorText(error), error);
@@ -248,13 +256,20 @@ public sealed unsafe class TunnelConnection : IDisposable
     {
         if (State == TunnelState.Closed)
             return;
-        byte[] record = new byte[ControlCodec.MaxRecordBodyLength + 4];
-        int n = ControlCodec.WriteTo(message, record);
-        if (n < 0)
-            throw new ArgumentException($"{message.Type} does not fit in one control record", nameof(message));
-        fixed (byte* p = record)
-            if (Interop.EvQuic.evq_stream_send(_handle, p, (nuint)n) != 0)
-                throw new OutOfMemoryException("control stream buffer");
+        byte[] record = System.Buffers.ArrayPool<byte>.Shared.Rent(ControlCodec.MaxRecordBodyLength + 4);
+        try
+        {
+            int n = ControlCodec.WriteTo(message, record);
+            if (n < 0)
+                throw new ArgumentException($"{message.Type} does not fit in one control record", nameof(message));
+            fixed (byte* p = record)
+                if (Interop.EvQuic.evq_stream_send(_handle, p, (nuint)n) != 0)
+                    throw new OutOfMemoryException("control stream buffer");
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(record);
+        }
     }
 
     /// <summary>Puts bytes on the control stream as they are: tests use it to send what a broken peer would.</summary>
@@ -504,12 +519,15 @@ public sealed unsafe class TunnelConnection : IDisposable
             return;
         }
         MediaFramesReceived++;
+        if (!_received.TryEnqueue(data))
+        {
+            MediaFramesDroppedReceiveQueueFull++; // never reaches the application: the loss counter sees a gap
+            return;
+        }
         var key = (frame.SessionId, frame.Direction);
         ref var counter = ref CollectionsMarshal.GetValueRefOrAddDefault(_loss, key, out _);
         counter ??= new MediaLossCounter();
         counter.Record(frame.Sequence);
-        if (!_received.TryEnqueue(data))
-            MediaFramesDroppedReceiveQueueFull++;
     }
 
     // ---- native callbacks: find the connection, never let an exception escape ----

@@ -7,7 +7,7 @@ public enum TunnelEventKind
 {
     /// <summary>Handshake done, certificates checked both ways, and the peer's Hello agreed with its certificate.</summary>
     Connected,
-    /// <summary>Connected again after a disconnect (client driver only).</summary>
+    /// <summary>Connected again after a disconnect: the client driver's new connection, or a relay the listener saw before.</summary>
     Reconnected,
     Message,
     Closed,

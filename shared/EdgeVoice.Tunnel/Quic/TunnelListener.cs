@@ -16,6 +16,7 @@ public sealed unsafe class TunnelListener : IDisposable
     private readonly List<TunnelConnection> _connections = [];
     private readonly Queue<(TunnelConnection, TunnelEvent)> _events = new();
     private readonly ConnectionIdChanged _cidChanged;
+    private readonly HashSet<string> _peersSeen = [];
     private int _nextTransmit;
 
     public TunnelListener(TunnelOptions options, SocketAddress local)
@@ -126,7 +127,12 @@ public sealed unsafe class TunnelListener : IDisposable
     private void Collect(TunnelConnection c)
     {
         while (c.TryPollEvent(out var e))
+        {
+            // A relay that comes back (after a restart or a broken path) is a reconnect, here as on the relay.
+            if (e.Kind == TunnelEventKind.Connected && e.Peer is { } peer && !_peersSeen.Add(peer.Name))
+                e = e with { Kind = TunnelEventKind.Reconnected };
             _events.Enqueue((c, e));
+        }
     }
 
     /// <summary>Forgets connections that are closed and have sent their CONNECTION_CLOSE.</summary>

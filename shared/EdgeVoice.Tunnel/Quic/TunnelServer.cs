@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using EdgeVoice.Tunnel.Control;
 using EdgeVoice.Tunnel.Media;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeVoice.Tunnel.Quic;
 
@@ -16,6 +17,7 @@ public delegate void MediaReceived(TunnelConnection connection, ReadOnlySpan<byt
 public sealed class TunnelServer : IDisposable
 {
     private readonly TunnelListener _listener;
+    private readonly ILogger _logger;
     private readonly Socket _socket;
     private readonly object _gate = new();
     private readonly long _start = Stopwatch.GetTimestamp();
@@ -30,6 +32,7 @@ public sealed class TunnelServer : IDisposable
     public TunnelServer(TunnelOptions options, Socket socket)
     {
         _socket = socket;
+        _logger = options.Logger;
         _listener = new TunnelListener(options, socket.LocalEndPoint!.Serialize());
         _thread = new Thread(Run) { IsBackground = true, Name = "tunnel-server" };
     }
@@ -110,10 +113,30 @@ public sealed class TunnelServer : IDisposable
                 _listener.HandleTimeout(Now);
                 Flush();
                 while (_listener.TryPollEvent(out var connection, out var e))
-                    EventReceived?.Invoke(connection, e);
+                {
+                    try
+                    {
+                        EventReceived?.Invoke(connection, e);
+                    }
+                    catch (Exception ex)
+                    {
+                        _logger.LogError(ex, "tunnel: event handler failed on {Kind} from {Peer}", e.Kind, e.Peer);
+                    }
+                }
                 foreach (var connection in _listener.Connections)
+                {
                     while (connection.TryReceiveMedia(frame, out int length))
-                        MediaReceived?.Invoke(connection, frame.AsSpan(0, length));
+                    {
+                        try
+                        {
+                            MediaReceived?.Invoke(connection, frame.AsSpan(0, length));
+                        }
+                        catch (Exception ex)
+                        {
+                            _logger.LogError(ex, "tunnel: media handler failed for {Peer}", connection.Peer);
+                        }
+                    }
+                }
                 Flush();
             }
         }
