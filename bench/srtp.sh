@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SRTP cost per 172-byte packet: EdgeVoice's SrtpContext beside the OpenSSL floor (crypto_floor) and
 # libsrtp2 (srtp_bench), all in this one run (the floor before and after). Prints one line per transform:
-# ours, floor, ratio (ours/floor), libsrtp2, allocated bytes per packet.
+# ours, floor (before/after), ratio ours/floor (against each), libsrtp2, allocated bytes per packet.
 # Needs: gcc libsrtp2-dev libssl-dev (for the baselines), python3 (to read BenchmarkDotNet's JSON).
 # Env: EDGEVOICE_BASELINES (baseline sources, default ../shared/baselines), SRTP_BENCH_PACKETS (1000000),
 #      SRTP_BENCH_JOB (BenchmarkDotNet job, default short).
@@ -22,7 +22,7 @@ echo "== srtp_bench (libsrtp2)"
 echo "== SrtpBench (BenchmarkDotNet, job $job)"
 dotnet run -c Release --project bench/EdgeVoice.Bench -- --filter '*SrtpBench*' --job "$job" \
   --exporters json --artifacts "$out/bdn" | grep -E '^\||Allocated' | tee "$out/bdn.txt"
-echo "== crypto_floor again (the floor is the lower of its two medians: a conservative ratio on a loaded machine)"
+echo "== crypto_floor again (on a loaded machine the two floors bracket ours: both ratios are printed)"
 "$baselines/crypto_floor" "$packets" 3 | tee "$out/crypto_floor_after.txt"
 echo "== load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -38,16 +38,16 @@ def medians(path):
             found[(m.group(1), 'unprotect')] = float(m.group(3))
     return found
 before, after = medians(f'{out}/crypto_floor.txt'), medians(f'{out}/crypto_floor_after.txt')
-floor = {k: min(v, after.get(k, v)) for k, v in before.items()}
 libsrtp = medians(f'{out}/srtp_bench.txt')
 names = {'Aes128CmHmacSha1_80': 'AES_CM_128_HMAC_SHA1_80', 'AeadAes128Gcm': 'AEAD_AES_128_GCM'}
 report = json.load(open(glob.glob(f'{out}/bdn/results/*SrtpBench*-report-full-compressed.json')[0]))
-print(f"{'transform':<36} {'ours ns':>9} {'floor ns':>9} {'ratio':>6} {'libsrtp2 ns':>12} {'alloc B':>8}")
+print(f"{'transform':<34} {'ours ns':>8} {'floor ns before/after':>22} {'ratio':>11} {'libsrtp2 ns':>12} {'alloc B':>8}")
 for b in report['Benchmarks']:
     profile = re.search(r'Profile=(\w+)', b['Parameters']).group(1)
     name, op = names[profile], b['Method'].lower()
     ours = b['Statistics']['Mean']
     alloc = (b.get('Memory') or {}).get('BytesAllocatedPerOperation', 'n/a')
-    f, l = floor.get((name, op)), libsrtp.get((name, op))
-    print(f"{name + ' ' + op:<36} {ours:9.1f} {f:9.1f} {ours / f:6.2f} {l:12.1f} {alloc:>8}")
+    f1, f2, l = before[(name, op)], after[(name, op)], libsrtp[(name, op)]
+    lo, hi = sorted((ours / f1, ours / f2))
+    print(f"{name + ' ' + op:<34} {ours:8.1f} {f1:10.1f} / {f2:9.1f} {lo:5.2f}-{hi:<5.2f} {l:12.1f} {alloc:>8}")
 PY
