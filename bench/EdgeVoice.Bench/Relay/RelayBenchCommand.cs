@@ -1,0 +1,190 @@
+using System.Globalization;
+
+namespace EdgeVoice.Bench.Relay;
+
+/// <summary>
+/// `EdgeVoice.Bench relay [echo|stun|setup|all] [options]`: each scenario runs against EdgeVoice's Native-AOT relay and
+/// pion_relay in the same run (fresh child processes per scenario), prints a table (EdgeVoice, pion, ratio) and writes
+/// the figures as JSON to artifacts/bench/relay-DATE.json.
+/// </summary>
+internal static class RelayBenchCommand
+{
+    private const string Usage = """
+        usage: EdgeVoice.Bench relay [echo|stun|setup|all]... [options]
+          --calls 8,64          concurrent echo calls per run (scenario echo)
+          --warmup S            seconds of load before the measured interval (3)
+          --seconds S           measured seconds per echo run (15)
+          --stun-count N        forged STUN datagrams (200000)
+          --stun-rate R         forged datagrams per second (20000), sent in bursts of --stun-burst (100)
+          --setups K            sequential SyntheticCaller setups (40)
+          --aiortc M            sequential aiortc calls, 0 to skip (10)
+          --relays LIST         edgevoice,pion (default both)
+          --out DIR             where the JSON goes (artifacts/bench)
+        """;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var scenarios = new List<string>();
+        var options = new Dictionary<string, string>();
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (args[i] is "-h" or "--help")
+            {
+                Console.WriteLine(Usage);
+                return 0;
+            }
+            if (args[i].StartsWith("--", StringComparison.Ordinal) && i + 1 < args.Length)
+                options[args[i][2..]] = args[++i];
+            else if (args[i] is "echo" or "stun" or "setup" or "all")
+                scenarios.Add(args[i]);
+            else
+            {
+                Console.Error.WriteLine($"unknown argument {args[i]}\n{Usage}");
+                return 2;
+            }
+        }
+        if (scenarios.Count == 0 || scenarios.Contains("all"))
+            scenarios = ["echo", "stun", "setup"];
+
+        int[] calls = Get(options, "calls", "8,64").Split(',').Select(int.Parse).ToArray();
+        var warmup = TimeSpan.FromSeconds(double.Parse(Get(options, "warmup", "3"), CultureInfo.InvariantCulture));
+        var measured = TimeSpan.FromSeconds(double.Parse(Get(options, "seconds", "15"), CultureInfo.InvariantCulture));
+        int stunCount = int.Parse(Get(options, "stun-count", "200000"));
+        int stunRate = int.Parse(Get(options, "stun-rate", "20000"));
+        int stunBurst = int.Parse(Get(options, "stun-burst", "100"));
+        int setups = int.Parse(Get(options, "setups", "40"));
+        int aiortc = int.Parse(Get(options, "aiortc", "10"));
+        var relays = Get(options, "relays", "edgevoice,pion").Split(',')
+            .Select(r => r.Trim().ToLowerInvariant() == "pion" ? RelayKind.Pion : RelayKind.EdgeVoice).Distinct().ToArray();
+        string root = FindRoot();
+        string outDir = Path.GetFullPath(Get(options, "out", Path.Combine(root, "artifacts", "bench")));
+
+        var report = new BenchReport();
+        Console.WriteLine($"relay bench {report.Started:u}: {string.Join(' ', scenarios)}; machine {System.Text.Json.JsonSerializer.Serialize(BenchReport.Machine())}");
+        Console.WriteLine($"  load average at start: {BenchReport.LoadAverage()}");
+
+        if (scenarios.Contains("echo"))
+        {
+            foreach (int n in calls)
+            {
+                var results = new Dictionary<RelayKind, EchoFigures>();
+                foreach (var kind in relays)
+                {
+                    Console.WriteLine($"echo: {n} calls on {kind} ({warmup.TotalSeconds} s warm-up, {measured.TotalSeconds} s measured) ...");
+                    await using var relay = await RelayChild.StartAsync(kind, root);
+                    var figures = await EchoScenario.RunAsync(relay, n, warmup, measured);
+                    results[kind] = figures;
+                    report.Raw(figures);
+                    Console.WriteLine($"  {figures}");
+                }
+                string s = $"echo, {n} calls";
+                var ev = results.GetValueOrDefault(RelayKind.EdgeVoice);
+                var pion = results.GetValueOrDefault(RelayKind.Pion);
+                double evCpu = ev?.CpuMsPerCallSecond ?? double.NaN, pionCpu = pion?.CpuMsPerCallSecond ?? double.NaN;
+                report.Add(new Figure(s, "relay CPU per call-second", "ms", evCpu, pionCpu, "EV <= 1 ms and >= 8x less than pion",
+                    ev is null || pion is null ? null : evCpu <= 1 && pionCpu / evCpu >= 8));
+                report.Add(new Figure(s, "relay CPU per packet", "us", ev?.CpuUsPerPacket ?? double.NaN, pion?.CpuUsPerPacket ?? double.NaN, "", null));
+                report.Add(new Figure(s, "relay wake-ups per second", "1/s", ev?.WakeupsPerSecond ?? double.NaN, pion?.WakeupsPerSecond ?? double.NaN, "all threads, voluntary switches", null));
+                report.Add(new Figure(s, "echo RTT p50", "ms", ev?.RttP50Ms ?? double.NaN, pion?.RttP50Ms ?? double.NaN, "", null));
+                report.Add(new Figure(s, "echo RTT p99", "ms", ev?.RttP99Ms ?? double.NaN, pion?.RttP99Ms ?? double.NaN, "", null));
+                report.Add(new Figure(s, "echo loss", "%", (ev?.Loss ?? double.NaN) * 100, (pion?.Loss ?? double.NaN) * 100, "", null));
+                report.Note($"{s}: load average EdgeVoice [{ev?.LoadAverage}] pion [{pion?.LoadAverage}]; EdgeVoice media thread wake-ups/s {BenchReport.Format(ev?.MediaThreadWakeupsPerSecond ?? double.NaN)}");
+            }
+        }
+
+        if (scenarios.Contains("stun"))
+        {
+            Console.WriteLine($"stun: building {stunCount} forged binding requests ...");
+            var datagrams = ForgedStunScenario.Build(stunCount);
+            var results = new Dictionary<RelayKind, ForgedStunFigures>();
+            foreach (var kind in relays)
+            {
+                Console.WriteLine($"stun: {stunCount} forged checks at {stunRate}/s on {kind} ...");
+                await using var relay = await RelayChild.StartAsync(kind, root);
+                var figures = await ForgedStunScenario.RunAsync(relay, datagrams, stunRate, stunBurst);
+                results[kind] = figures;
+                report.Raw(figures);
+                Console.WriteLine($"  {figures}");
+            }
+            var ev = results.GetValueOrDefault(RelayKind.EdgeVoice);
+            var pion = results.GetValueOrDefault(RelayKind.Pion);
+            const string s = "forged STUN";
+            report.Add(new Figure(s, "relay CPU per forged datagram", "us", ev?.CpuUsPerDatagram ?? double.NaN, pion?.CpuUsPerDatagram ?? double.NaN,
+                "EV <= 3 us", ev is null ? null : ev.CpuUsPerDatagram <= 3));
+            report.Add(new Figure(s, "kernel drops on relay socket", "dgrams", ev?.KernelDrops ?? double.NaN, pion?.KernelDrops ?? double.NaN, "", null));
+            report.Add(new Figure(s, "wake-ups per second", "1/s", ev?.WakeupsPerSecond ?? double.NaN, pion?.WakeupsPerSecond ?? double.NaN, "", null));
+            if (ev is not null)
+            {
+                bool counted = ev.CountedByRelay == ev.Processed;
+                report.Note($"{s}: EdgeVoice stun_forged +{ev.CountedByRelay} of {ev.Processed} that reached it ({(counted ? "all counted" : "MISMATCH")}); " +
+                    $"calls_connected +{ev.CallsConnectedDelta}, stun_unknown_session +{ev.UnknownSessionDelta} (no session created)");
+            }
+            if (pion is not null)
+                report.Note($"{s}: pion live calls after = {pion.LiveCalls}, setups +{pion.CallsConnectedDelta}");
+            report.Note($"{s}: load average EdgeVoice [{ev?.LoadAverage}] pion [{pion?.LoadAverage}]");
+        }
+
+        if (scenarios.Contains("setup"))
+        {
+            string temp = Directory.CreateTempSubdirectory("edgevoice-bench-wav-").FullName;
+            string wav = SetupScenario.WriteToneWav(temp);
+            var synthetic = new Dictionary<RelayKind, SetupFigures>();
+            var viaAiortc = new Dictionary<RelayKind, SetupFigures>();
+            foreach (var kind in relays)
+            {
+                await using var relay = await RelayChild.StartAsync(kind, root);
+                Console.WriteLine($"setup: {setups} SyntheticCaller setups on {kind} ...");
+                synthetic[kind] = await SetupScenario.RunSyntheticAsync(relay, setups, warmupCalls: 3);
+                report.Raw(synthetic[kind]);
+                Console.WriteLine($"  p50 {synthetic[kind].SetupP50Ms:F1} ms, CPU/setup {synthetic[kind].CpuMsPerCall:F2} ms");
+                if (aiortc > 0)
+                {
+                    Console.WriteLine($"setup: {aiortc} aiortc calls on {kind} ...");
+                    viaAiortc[kind] = await SetupScenario.RunAiortcAsync(relay, root, wav, aiortc, mediaSeconds: 0.5);
+                    report.Raw(viaAiortc[kind]);
+                    Console.WriteLine($"  p50 {viaAiortc[kind].SetupP50Ms:F1} ms, failed {viaAiortc[kind].Failed} {string.Join("; ", viaAiortc[kind].Errors)}");
+                }
+            }
+            Directory.Delete(temp, recursive: true);
+            AddSetup(report, "setup, SyntheticCaller", synthetic, cpuTarget: true);
+            if (aiortc > 0)
+                AddSetup(report, "setup, aiortc", viaAiortc, cpuTarget: false);
+        }
+
+        report.Print();
+        Console.WriteLine($"load average at end: {BenchReport.LoadAverage()}");
+        Console.WriteLine($"wrote {report.WriteJson(outDir)}");
+        return 0;
+    }
+
+    private static void AddSetup(BenchReport report, string s, Dictionary<RelayKind, SetupFigures> results, bool cpuTarget)
+    {
+        var ev = results.GetValueOrDefault(RelayKind.EdgeVoice);
+        var pion = results.GetValueOrDefault(RelayKind.Pion);
+        bool both = ev is not null && pion is not null;
+        report.Add(new Figure(s, "POST -> connected p50", "ms", ev?.SetupP50Ms ?? double.NaN, pion?.SetupP50Ms ?? double.NaN,
+            "EV no slower than pion", both ? ev!.SetupP50Ms <= pion!.SetupP50Ms : null));
+        report.Add(new Figure(s, "POST -> connected p90", "ms", ev?.SetupP90Ms ?? double.NaN, pion?.SetupP90Ms ?? double.NaN, "", null));
+        report.Add(new Figure(s, cpuTarget ? "relay CPU per setup (+hang-up)" : "relay CPU per call (0.5 s media)", "ms",
+            ev?.CpuMsPerCall ?? double.NaN, pion?.CpuMsPerCall ?? double.NaN, cpuTarget ? "EV <= 2 ms" : "",
+            cpuTarget && ev is not null ? ev.CpuMsPerCall <= 2 : null));
+        report.Note($"{s}: calls EdgeVoice {ev?.Calls} (failed {ev?.Failed}), pion {pion?.Calls} (failed {pion?.Failed}); " +
+            $"load average EdgeVoice [{ev?.LoadAverage}] pion [{pion?.LoadAverage}]");
+    }
+
+    private static string Get(Dictionary<string, string> options, string name, string fallback) =>
+        options.TryGetValue(name, out string? value) ? value : fallback;
+
+    private static string FindRoot()
+    {
+        foreach (string start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "EdgeVoice.sln")))
+                    return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException("EdgeVoice.sln not found above the current directory: run from a checkout");
+    }
+}
