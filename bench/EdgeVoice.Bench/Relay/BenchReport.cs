@@ -8,6 +8,9 @@ namespace EdgeVoice.Bench.Relay;
 /// <summary>One figure measured on both relays in the same run; Ratio = pion / EdgeVoice (above 1: EdgeVoice is lower).</summary>
 internal sealed record Figure(string Scenario, string Metric, string Unit, double EdgeVoice, double Pion, string Target, bool? Met)
 {
+    /// <summary>The same figure from the --before EdgeVoice binary in the same run (NaN when not run).</summary>
+    public double Before { get; init; } = double.NaN;
+
     public double Ratio => EdgeVoice == 0 ? double.NaN : Pion / EdgeVoice;
 }
 
@@ -36,12 +39,13 @@ internal sealed class BenchReport
     {
         var table = new StringBuilder();
         table.AppendLine();
-        table.AppendLine($"{"scenario",-22} {"metric",-34} {"EdgeVoice",11} {"pion",11} {"pion/EV",8}  target");
+        bool before = _figures.Any(f => double.IsFinite(f.Before));
+        table.AppendLine($"{"scenario",-22} {"metric",-34} {"EdgeVoice",11} {"pion",11} {"pion/EV",8}  {(before ? $"{"EV before",10}  " : "")}target");
         table.AppendLine(new string('-', 120));
         foreach (var f in _figures)
         {
             string met = f.Met switch { true => "  [met]", false => "  [MISSED]", null => "" };
-            table.AppendLine($"{f.Scenario,-22} {f.Metric + " (" + f.Unit + ")",-34} {Format(f.EdgeVoice),11} {Format(f.Pion),11} {Format(f.Ratio) + "x",8}  {f.Target}{met}");
+            table.AppendLine($"{f.Scenario,-22} {f.Metric + " (" + f.Unit + ")",-34} {Format(f.EdgeVoice),11} {Format(f.Pion),11} {Format(f.Ratio) + "x",8}  {(before ? $"{Format(f.Before),10}  " : "")}{f.Target}{met}");
         }
         Console.Write(table.ToString());
     }
@@ -58,7 +62,7 @@ internal sealed class BenchReport
             figures = _figures.Select(f => new
             {
                 scenario = f.Scenario, metric = f.Metric, unit = f.Unit,
-                edgevoice = Json(f.EdgeVoice), pion = Json(f.Pion), ratio_pion_over_edgevoice = Json(f.Ratio),
+                edgevoice = Json(f.EdgeVoice), pion = Json(f.Pion), edgevoice_before = Json(f.Before), ratio_pion_over_edgevoice = Json(f.Ratio),
                 target = f.Target, met = f.Met,
             }),
             notes = _notes,

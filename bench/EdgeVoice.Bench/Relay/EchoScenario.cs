@@ -48,7 +48,7 @@ internal static class EchoScenario
 
             var delta = cpuAfter - cpuBefore;
             var echo = load.Collect(fromFrame, toFrame);
-            long packets = relay.Kind == RelayKind.EdgeVoice
+            long packets = relay.IsEdgeVoice
                 ? (long)(Delta(statsBefore, statsAfter, "rtp_received") + Delta(statsBefore, statsAfter, "rtp_sent"))
                 : (long)(Delta(statsBefore, statsAfter, "rx_packets") + Delta(statsBefore, statsAfter, "tx_packets"));
             double seconds = delta.Wall.TotalSeconds;

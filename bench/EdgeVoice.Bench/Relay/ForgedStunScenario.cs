@@ -60,10 +60,10 @@ internal static class ForgedStunScenario
 
             var delta = cpuAfter - cpuBefore;
             long processed = datagrams.Length - drops;
-            double? counted = relay.Kind == RelayKind.EdgeVoice ? Delta(statsBefore, statsAfter, "stun_forged") : null;
+            double? counted = relay.IsEdgeVoice ? Delta(statsBefore, statsAfter, "stun_forged") : null;
             double? live = statsAfter.TryGetValue("calls", out double calls) ? calls : null; // pion reports live calls
-            double? connected = relay.Kind == RelayKind.EdgeVoice ? Delta(statsBefore, statsAfter, "calls_connected") : Delta(statsBefore, statsAfter, "setups");
-            double? unknown = relay.Kind == RelayKind.EdgeVoice ? Delta(statsBefore, statsAfter, "stun_unknown_session") : null;
+            double? connected = relay.IsEdgeVoice ? Delta(statsBefore, statsAfter, "calls_connected") : Delta(statsBefore, statsAfter, "setups");
+            double? unknown = relay.IsEdgeVoice ? Delta(statsBefore, statsAfter, "stun_unknown_session") : null;
             return new ForgedStunFigures(relay.Kind, datagrams.Length, drops, processed, delta.Wall.TotalSeconds, delta.Cpu.TotalMilliseconds,
                 delta.Cpu.TotalMilliseconds * 1000 / Math.Max(1, processed), delta.WakeupsPerSecond, counted, live, connected, unknown,
                 BenchReport.LoadAverage());

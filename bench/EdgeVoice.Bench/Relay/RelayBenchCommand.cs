@@ -16,10 +16,11 @@ internal static class RelayBenchCommand
           --seconds S           measured seconds per echo run (15)
           --stun-count N        forged STUN datagrams (200000)
           --stun-rate R         forged datagrams per second (20000), sent in bursts of --stun-burst (100)
-          --setups K            sequential SyntheticCaller setups (40)
+          --setups K            sequential synthetic (FullIceCaller) setups (40)
           --aiortc M            sequential aiortc calls, 0 to skip (10)
           --relays LIST         edgevoice,pion (default both)
           --out DIR             where the JSON goes (artifacts/bench)
+          --before PATH         also run this EdgeVoice binary (e.g. the build before a change) in the same run
         """;
 
     public static async Task<int> RunAsync(string[] args)
@@ -55,7 +56,10 @@ internal static class RelayBenchCommand
         int setups = int.Parse(Get(options, "setups", "40"));
         int aiortc = int.Parse(Get(options, "aiortc", "10"));
         var relays = Get(options, "relays", "edgevoice,pion").Split(',')
-            .Select(r => r.Trim().ToLowerInvariant() == "pion" ? RelayKind.Pion : RelayKind.EdgeVoice).Distinct().ToArray();
+            .Select(r => r.Trim().ToLowerInvariant() == "pion" ? RelayKind.Pion : RelayKind.EdgeVoice).Distinct().ToList();
+        string? before = options.TryGetValue("before", out string? b) ? Path.GetFullPath(b) : null;
+        if (before is not null)
+            relays.Add(RelayKind.EdgeVoiceBefore);
         string root = FindRoot();
         string outDir = Path.GetFullPath(Get(options, "out", Path.Combine(root, "artifacts", "bench")));
 
@@ -71,7 +75,7 @@ internal static class RelayBenchCommand
                 foreach (var kind in relays)
                 {
                     Console.WriteLine($"echo: {n} calls on {kind} ({warmup.TotalSeconds} s warm-up, {measured.TotalSeconds} s measured) ...");
-                    await using var relay = await RelayChild.StartAsync(kind, root);
+                    await using var relay = await RelayChild.StartAsync(kind, root, before);
                     var figures = await EchoScenario.RunAsync(relay, n, warmup, measured);
                     results[kind] = figures;
                     report.Raw(figures);
@@ -80,14 +84,15 @@ internal static class RelayBenchCommand
                 string s = $"echo, {n} calls";
                 var ev = results.GetValueOrDefault(RelayKind.EdgeVoice);
                 var pion = results.GetValueOrDefault(RelayKind.Pion);
+                var figure = Pick(results, s);
                 double evCpu = ev?.CpuMsPerCallSecond ?? double.NaN, pionCpu = pion?.CpuMsPerCallSecond ?? double.NaN;
-                report.Add(new Figure(s, "relay CPU per call-second", "ms", evCpu, pionCpu, "EV <= 1 ms and >= 8x less than pion",
+                report.Add(figure("relay CPU per call-second", "ms", r => r.CpuMsPerCallSecond, "EV <= 1 ms and >= 8x less than pion",
                     ev is null || pion is null ? null : evCpu <= 1 && pionCpu / evCpu >= 8));
-                report.Add(new Figure(s, "relay CPU per packet", "us", ev?.CpuUsPerPacket ?? double.NaN, pion?.CpuUsPerPacket ?? double.NaN, "", null));
-                report.Add(new Figure(s, "relay wake-ups per second", "1/s", ev?.WakeupsPerSecond ?? double.NaN, pion?.WakeupsPerSecond ?? double.NaN, "all threads, voluntary switches", null));
-                report.Add(new Figure(s, "echo RTT p50", "ms", ev?.RttP50Ms ?? double.NaN, pion?.RttP50Ms ?? double.NaN, "", null));
-                report.Add(new Figure(s, "echo RTT p99", "ms", ev?.RttP99Ms ?? double.NaN, pion?.RttP99Ms ?? double.NaN, "", null));
-                report.Add(new Figure(s, "echo loss", "%", (ev?.Loss ?? double.NaN) * 100, (pion?.Loss ?? double.NaN) * 100, "", null));
+                report.Add(figure("relay CPU per packet", "us", r => r.CpuUsPerPacket, "", null));
+                report.Add(figure("relay wake-ups per second", "1/s", r => r.WakeupsPerSecond, "all threads, voluntary switches", null));
+                report.Add(figure("echo RTT p50", "ms", r => r.RttP50Ms, "", null));
+                report.Add(figure("echo RTT p99", "ms", r => r.RttP99Ms, "", null));
+                report.Add(figure("echo loss", "%", r => r.Loss * 100, "", null));
                 report.Note($"{s}: load average EdgeVoice [{ev?.LoadAverage}] pion [{pion?.LoadAverage}]; EdgeVoice media thread wake-ups/s {BenchReport.Format(ev?.MediaThreadWakeupsPerSecond ?? double.NaN)}");
             }
         }
@@ -100,7 +105,7 @@ internal static class RelayBenchCommand
             foreach (var kind in relays)
             {
                 Console.WriteLine($"stun: {stunCount} forged checks at {stunRate}/s on {kind} ...");
-                await using var relay = await RelayChild.StartAsync(kind, root);
+                await using var relay = await RelayChild.StartAsync(kind, root, before);
                 var figures = await ForgedStunScenario.RunAsync(relay, datagrams, stunRate, stunBurst);
                 results[kind] = figures;
                 report.Raw(figures);
@@ -109,10 +114,10 @@ internal static class RelayBenchCommand
             var ev = results.GetValueOrDefault(RelayKind.EdgeVoice);
             var pion = results.GetValueOrDefault(RelayKind.Pion);
             const string s = "forged STUN";
-            report.Add(new Figure(s, "relay CPU per forged datagram", "us", ev?.CpuUsPerDatagram ?? double.NaN, pion?.CpuUsPerDatagram ?? double.NaN,
-                "EV <= 3 us", ev is null ? null : ev.CpuUsPerDatagram <= 3));
-            report.Add(new Figure(s, "kernel drops on relay socket", "dgrams", ev?.KernelDrops ?? double.NaN, pion?.KernelDrops ?? double.NaN, "", null));
-            report.Add(new Figure(s, "wake-ups per second", "1/s", ev?.WakeupsPerSecond ?? double.NaN, pion?.WakeupsPerSecond ?? double.NaN, "", null));
+            var figure = Pick(results, s);
+            report.Add(figure("relay CPU per forged datagram", "us", r => r.CpuUsPerDatagram, "EV <= 3 us", ev is null ? null : ev.CpuUsPerDatagram <= 3));
+            report.Add(figure("kernel drops on relay socket", "dgrams", r => r.KernelDrops, "", null));
+            report.Add(figure("wake-ups per second", "1/s", r => r.WakeupsPerSecond, "", null));
             if (ev is not null)
             {
                 bool counted = ev.CountedByRelay == ev.Processed;
@@ -132,8 +137,8 @@ internal static class RelayBenchCommand
             var viaAiortc = new Dictionary<RelayKind, SetupFigures>();
             foreach (var kind in relays)
             {
-                await using var relay = await RelayChild.StartAsync(kind, root);
-                Console.WriteLine($"setup: {setups} SyntheticCaller setups on {kind} ...");
+                await using var relay = await RelayChild.StartAsync(kind, root, before);
+                Console.WriteLine($"setup: {setups} synthetic (FullIceCaller) setups on {kind} ...");
                 synthetic[kind] = await SetupScenario.RunSyntheticAsync(relay, setups, warmupCalls: 3);
                 report.Raw(synthetic[kind]);
                 Console.WriteLine($"  p50 {synthetic[kind].SetupP50Ms:F1} ms, CPU/setup {synthetic[kind].CpuMsPerCall:F2} ms");
@@ -146,7 +151,7 @@ internal static class RelayBenchCommand
                 }
             }
             Directory.Delete(temp, recursive: true);
-            AddSetup(report, "setup, SyntheticCaller", synthetic, cpuTarget: true);
+            AddSetup(report, "setup, synthetic caller", synthetic, cpuTarget: true);
             if (aiortc > 0)
                 AddSetup(report, "setup, aiortc", viaAiortc, cpuTarget: false);
         }
@@ -162,15 +167,22 @@ internal static class RelayBenchCommand
         var ev = results.GetValueOrDefault(RelayKind.EdgeVoice);
         var pion = results.GetValueOrDefault(RelayKind.Pion);
         bool both = ev is not null && pion is not null;
-        report.Add(new Figure(s, "POST -> connected p50", "ms", ev?.SetupP50Ms ?? double.NaN, pion?.SetupP50Ms ?? double.NaN,
-            "EV no slower than pion", both ? ev!.SetupP50Ms <= pion!.SetupP50Ms : null));
-        report.Add(new Figure(s, "POST -> connected p90", "ms", ev?.SetupP90Ms ?? double.NaN, pion?.SetupP90Ms ?? double.NaN, "", null));
-        report.Add(new Figure(s, cpuTarget ? "relay CPU per setup (+hang-up)" : "relay CPU per call (0.5 s media)", "ms",
-            ev?.CpuMsPerCall ?? double.NaN, pion?.CpuMsPerCall ?? double.NaN, cpuTarget ? "EV <= 2 ms" : "",
-            cpuTarget && ev is not null ? ev.CpuMsPerCall <= 2 : null));
+        var figure = Pick(results, s);
+        report.Add(figure("POST -> connected p50", "ms", r => r.SetupP50Ms, "EV no slower than pion", both ? ev!.SetupP50Ms <= pion!.SetupP50Ms : null));
+        report.Add(figure("POST -> connected p90", "ms", r => r.SetupP90Ms, "", null));
+        report.Add(figure(cpuTarget ? "relay CPU per setup (+hang-up)" : "relay CPU per call (0.5 s media)", "ms", r => r.CpuMsPerCall,
+            cpuTarget ? "EV <= 2 ms" : "", cpuTarget && ev is not null ? ev.CpuMsPerCall <= 2 : null));
         report.Note($"{s}: calls EdgeVoice {ev?.Calls} (failed {ev?.Failed}), pion {pion?.Calls} (failed {pion?.Failed}); " +
             $"load average EdgeVoice [{ev?.LoadAverage}] pion [{pion?.LoadAverage}]");
     }
+
+    /// <summary>Builds a figure from each relay's result: EdgeVoice, pion and (when run) the --before binary.</summary>
+    private static Func<string, string, Func<T, double>, string, bool?, Figure> Pick<T>(Dictionary<RelayKind, T> results, string scenario)
+        where T : class => (metric, unit, select, target, met) =>
+        {
+            double Value(RelayKind kind) => results.TryGetValue(kind, out var r) ? select(r) : double.NaN;
+            return new Figure(scenario, metric, unit, Value(RelayKind.EdgeVoice), Value(RelayKind.Pion), target, met) { Before = Value(RelayKind.EdgeVoiceBefore) };
+        };
 
     private static string Get(Dictionary<string, string> options, string name, string fallback) =>
         options.TryGetValue(name, out string? value) ? value : fallback;

@@ -11,6 +11,8 @@ internal enum RelayKind
 {
     EdgeVoice,
     Pion,
+    /// <summary>Another EdgeVoice binary (--before PATH), e.g. the build before a change, run beside the current one.</summary>
+    EdgeVoiceBefore,
 }
 
 /// <summary>
@@ -34,6 +36,7 @@ internal sealed partial class RelayChild : IAsyncDisposable
     }
 
     public RelayKind Kind { get; }
+    public bool IsEdgeVoice => Kind != RelayKind.Pion;
     public IPEndPoint Http { get; }
     public IPEndPoint Udp { get; }
     public string Key { get; }
@@ -42,11 +45,14 @@ internal sealed partial class RelayChild : IAsyncDisposable
     public int Pid => _process.Id;
     public string LogPath => Path.Combine(_directory, "relay.log");
 
-    public static async Task<RelayChild> StartAsync(RelayKind kind, string root)
+    public static async Task<RelayChild> StartAsync(RelayKind kind, string root, string? beforeBinary = null)
     {
-        string binary = kind == RelayKind.EdgeVoice
-            ? Path.Combine(root, "artifacts", "relay", "edgevoice-relay")
-            : Path.Combine(root, "out", "baselines", "pion_relay", "pion_relay");
+        string binary = kind switch
+        {
+            RelayKind.EdgeVoice => Path.Combine(root, "artifacts", "relay", "edgevoice-relay"),
+            RelayKind.EdgeVoiceBefore => beforeBinary ?? throw new ArgumentException("--before PATH is needed"),
+            _ => Path.Combine(root, "out", "baselines", "pion_relay", "pion_relay"),
+        };
         if (!File.Exists(binary))
             throw new FileNotFoundException($"{binary} is missing: run bench/relay.sh, which publishes the relay and builds the baselines");
         var http = new IPEndPoint(IPAddress.Loopback, FreeTcpPort());
@@ -57,7 +63,7 @@ internal sealed partial class RelayChild : IAsyncDisposable
 
         // The shell redirects the child's output to a file, so reading it costs neither process anything during a measurement.
         string command;
-        if (kind == RelayKind.EdgeVoice)
+        if (kind != RelayKind.Pion)
         {
             string config = Path.Combine(directory, "relay.yaml");
             await File.WriteAllTextAsync(config, EdgeVoiceConfig(http, udp, key));
