@@ -13,12 +13,14 @@ if [[ ${EDGEVOICE_REPUBLISH:-0} == 1 || ! -x $relay || -n $(find relay-aot -name
   echo "publishing the relay (Native AOT) into artifacts/relay ..." >&2
   dotnet publish relay-aot/EdgeVoice.Relay -c Release -r linux-x64 -o artifacts/relay >&2
 fi
-if [[ -z ${EDGEVOICE_BASELINES:-} ]]; then
+baselines=${EDGEVOICE_BASELINES:-}
+if [[ -z $baselines ]]; then
   # The baseline sources sit in shared/ beside the checkout, or beside a parent of it (worktrees sit deeper).
   for dir in "$root/.." "$root/../.." "$root/../../.."; do
-    if [[ -d $dir/shared/baselines ]]; then export EDGEVOICE_BASELINES=$(cd "$dir/shared/baselines" && pwd); break; fi
+    if [[ -d $dir/shared/baselines ]]; then baselines=$(cd "$dir/shared/baselines" && pwd); break; fi
   done
 fi
-bash bench/baselines.sh >/dev/null
+# Not exported: the relay reads every EDGEVOICE_* variable as a setting.
+EDGEVOICE_BASELINES=${baselines:-$root/../shared/baselines} bash bench/baselines.sh >/dev/null
 dotnet build bench/EdgeVoice.Bench -c Release -v quiet -nologo >&2
 exec dotnet bench/EdgeVoice.Bench/bin/Release/net10.0/EdgeVoice.Bench.dll relay "$@"

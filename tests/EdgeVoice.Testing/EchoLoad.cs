@@ -8,7 +8,9 @@ namespace EdgeVoice.Testing;
 /// Drives many connected <see cref="FullIceCaller"/>s from ONE thread, as an echo load: every tick (20 ms) each caller
 /// sends one Opus-sized frame whose payload carries (caller index, frame number); between ticks the thread polls every
 /// caller's socket and timestamps each echo that comes back. Each caller also sends a consent check every 5 s, as browsers do. Cheap on the client side so that the relay's CPU is what a
-/// benchmark measures, and the same traffic for any relay. Results are read after <see cref="Stop"/>.
+/// benchmark measures, and the same traffic for any relay. With <c>spread</c> the callers' sends are spaced evenly over
+/// the tick (as independent callers would be, at the poll's 1 ms resolution) instead of in one burst per tick.
+/// Results are read after <see cref="Stop"/>.
 /// </summary>
 public sealed unsafe class EchoLoad : IDisposable
 {
@@ -20,6 +22,7 @@ public sealed unsafe class EchoLoad : IDisposable
     private readonly int _payloadBytes;
     private readonly TimeSpan _tick;
     private readonly int _capacity;
+    private readonly bool _spread;
     private readonly long[][] _sentAt;     // Stopwatch timestamp per caller per frame, 0 = not sent
     private readonly long[][] _echoedAt;   // Stopwatch timestamp of the first echo, 0 = none
     private readonly Thread _thread;
@@ -28,8 +31,9 @@ public sealed unsafe class EchoLoad : IDisposable
     private volatile int _framesStarted;
     private Exception? _failure;
 
-    public EchoLoad(IReadOnlyList<FullIceCaller> callers, int capacityFrames, int payloadBytes = 160, TimeSpan? tick = null)
+    public EchoLoad(IReadOnlyList<FullIceCaller> callers, int capacityFrames, bool spread = false, int payloadBytes = 160, TimeSpan? tick = null)
     {
+        _spread = spread;
         if (payloadBytes < HeaderBytes)
             throw new ArgumentOutOfRangeException(nameof(payloadBytes), $"payload must hold at least {HeaderBytes} bytes");
         _callers = callers;
@@ -122,26 +126,28 @@ public sealed unsafe class EchoLoad : IDisposable
         long tickTicks = (long)(_tick.TotalSeconds * Stopwatch.Frequency);
         long start = Stopwatch.GetTimestamp();
         int frame = 0;
+        int next = 0; // the next caller to send in this frame
         while (!_stopping)
         {
-            long due = start + frame * tickTicks;
+            long due = start + frame * tickTicks + (_spread ? tickTicks * next / count : 0);
             long now = Stopwatch.GetTimestamp();
             if (now >= due)
             {
                 if (_sending && frame < _capacity)
                 {
+                    BinaryPrimitives.WriteUInt32BigEndian(payload, (uint)next);
                     BinaryPrimitives.WriteUInt32BigEndian(payload.AsSpan(4), (uint)frame);
-                    for (int c = 0; c < count; c++)
-                    {
-                        BinaryPrimitives.WriteUInt32BigEndian(payload, (uint)c);
-                        _sentAt[c][frame] = Stopwatch.GetTimestamp();
-                        _callers[c].SendFrame(payload);
-                        if ((frame + c) % ConsentEveryFrames == 0)
-                            _callers[c].SendConsentCheck();
-                    }
+                    _sentAt[next][frame] = Stopwatch.GetTimestamp();
+                    _callers[next].SendFrame(payload);
+                    if ((frame + next) % ConsentEveryFrames == 0)
+                        _callers[next].SendConsentCheck();
                 }
-                frame++;
-                _framesStarted = frame;
+                if (++next == count)
+                {
+                    next = 0;
+                    frame++;
+                    _framesStarted = frame;
+                }
                 continue;
             }
             int waitMs = (int)Math.Ceiling((due - now) * 1000.0 / Stopwatch.Frequency);

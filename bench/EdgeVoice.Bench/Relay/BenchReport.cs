@@ -40,12 +40,12 @@ internal sealed class BenchReport
         var table = new StringBuilder();
         table.AppendLine();
         bool before = _figures.Any(f => double.IsFinite(f.Before));
-        table.AppendLine($"{"scenario",-22} {"metric",-34} {"EdgeVoice",11} {"pion",11} {"pion/EV",8}  {(before ? $"{"EV before",10}  " : "")}target");
+        table.AppendLine($"{"scenario",-26} {"metric",-34} {"EdgeVoice",11} {"pion",11} {"pion/EV",8}  {(before ? $"{"EV before",10}  " : "")}target");
         table.AppendLine(new string('-', 120));
         foreach (var f in _figures)
         {
             string met = f.Met switch { true => "  [met]", false => "  [MISSED]", null => "" };
-            table.AppendLine($"{f.Scenario,-22} {f.Metric + " (" + f.Unit + ")",-34} {Format(f.EdgeVoice),11} {Format(f.Pion),11} {Format(f.Ratio) + "x",8}  {(before ? $"{Format(f.Before),10}  " : "")}{f.Target}{met}");
+            table.AppendLine($"{f.Scenario,-26} {f.Metric + " (" + f.Unit + ")",-34} {Format(f.EdgeVoice),11} {Format(f.Pion),11} {Format(f.Ratio) + "x",8}  {(before ? $"{Format(f.Before),10}  " : "")}{f.Target}{met}");
         }
         Console.Write(table.ToString());
     }

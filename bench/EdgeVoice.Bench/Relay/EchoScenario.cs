@@ -3,19 +3,19 @@ using EdgeVoice.Testing;
 namespace EdgeVoice.Bench.Relay;
 
 /// <summary>What one relay did under N echo calls at 50 packets/s each way, over the measured interval only.</summary>
-internal sealed record EchoFigures(RelayKind Relay, int Calls, double Seconds, double CpuMs, double CpuMsPerCallSecond, double CpuUsPerPacket,
+internal sealed record EchoFigures(RelayKind Relay, int Calls, string Arrivals, double Seconds, double CpuMs, double CpuMsPerCallSecond, double CpuUsPerPacket,
     long RelayPackets, double WakeupsPerSecond, double MediaThreadWakeupsPerSecond, long FramesSent, long FramesEchoed, double Loss,
     double RttP50Ms, double RttP99Ms, double RttMaxMs, double ConnectSeconds, string LoadAverage);
 
 /// <summary>
 /// Scenario 1: N synthetic callers connect (in small batches), then one thread sends a 160-byte frame per caller every
-/// 20 ms and times each echo. Relay CPU (utime + stime) is taken over the measured seconds only, after a warm-up.
+/// 20 ms (all in one burst, or spread over the 20 ms) and times each echo. Relay CPU (utime + stime) is taken over the measured seconds only, after a warm-up.
 /// </summary>
 internal static class EchoScenario
 {
     private const int ConnectBatch = 4;
 
-    public static async Task<EchoFigures> RunAsync(RelayChild relay, int calls, TimeSpan warmup, TimeSpan measured)
+    public static async Task<EchoFigures> RunAsync(RelayChild relay, int calls, bool spread, TimeSpan warmup, TimeSpan measured)
     {
         var callers = new List<FullIceCaller>();
         var connectClock = System.Diagnostics.Stopwatch.StartNew();
@@ -32,7 +32,7 @@ internal static class EchoScenario
             double connectSeconds = connectClock.Elapsed.TotalSeconds;
 
             int capacity = (int)((warmup + measured + TimeSpan.FromSeconds(3)).TotalMilliseconds / 20);
-            using var load = new EchoLoad(callers, capacity);
+            using var load = new EchoLoad(callers, capacity, spread);
             load.Start();
             await Task.Delay(warmup);
             var statsBefore = await relay.StatsAsync();
@@ -53,7 +53,7 @@ internal static class EchoScenario
                 : (long)(Delta(statsBefore, statsAfter, "rx_packets") + Delta(statsBefore, statsAfter, "tx_packets"));
             double seconds = delta.Wall.TotalSeconds;
             double cpuMs = delta.Cpu.TotalMilliseconds;
-            return new EchoFigures(relay.Kind, calls, seconds, cpuMs, cpuMs / (calls * seconds), packets == 0 ? double.NaN : cpuMs * 1000 / packets,
+            return new EchoFigures(relay.Kind, calls, spread ? "spread" : "burst", seconds, cpuMs, cpuMs / (calls * seconds), packets == 0 ? double.NaN : cpuMs * 1000 / packets,
                 packets, delta.WakeupsPerSecond, delta.MediaWakeupsPerSecond, echo.Sent, echo.Echoed, echo.Loss,
                 echo.RttP50Ms, echo.RttP99Ms, echo.RttMaxMs, connectSeconds, BenchReport.LoadAverage());
         }

@@ -12,6 +12,7 @@ internal static class RelayBenchCommand
     private const string Usage = """
         usage: EdgeVoice.Bench relay [echo|stun|setup|all]... [options]
           --calls 8,64          concurrent echo calls per run (scenario echo)
+          --arrivals LIST       burst (every caller's frame at the tick), spread (spaced over the 20 ms), or both (default)
           --warmup S            seconds of load before the measured interval (3)
           --seconds S           measured seconds per echo run (15)
           --stun-count N        forged STUN datagrams (200000)
@@ -48,6 +49,8 @@ internal static class RelayBenchCommand
             scenarios = ["echo", "stun", "setup"];
 
         int[] calls = Get(options, "calls", "8,64").Split(',').Select(int.Parse).ToArray();
+        string arrivalOption = Get(options, "arrivals", "both");
+        bool[] spreads = arrivalOption == "both" ? [false, true] : [arrivalOption == "spread"];
         var warmup = TimeSpan.FromSeconds(double.Parse(Get(options, "warmup", "3"), CultureInfo.InvariantCulture));
         var measured = TimeSpan.FromSeconds(double.Parse(Get(options, "seconds", "15"), CultureInfo.InvariantCulture));
         int stunCount = int.Parse(Get(options, "stun-count", "200000"));
@@ -69,19 +72,20 @@ internal static class RelayBenchCommand
 
         if (scenarios.Contains("echo"))
         {
+            foreach (bool spread in spreads)
             foreach (int n in calls)
             {
                 var results = new Dictionary<RelayKind, EchoFigures>();
                 foreach (var kind in relays)
                 {
-                    Console.WriteLine($"echo: {n} calls on {kind} ({warmup.TotalSeconds} s warm-up, {measured.TotalSeconds} s measured) ...");
+                    Console.WriteLine($"echo: {n} calls on {kind}, {(spread ? "spread" : "burst")} arrivals ({warmup.TotalSeconds} s warm-up, {measured.TotalSeconds} s measured) ...");
                     await using var relay = await RelayChild.StartAsync(kind, root, before);
-                    var figures = await EchoScenario.RunAsync(relay, n, warmup, measured);
+                    var figures = await EchoScenario.RunAsync(relay, n, spread, warmup, measured);
                     results[kind] = figures;
                     report.Raw(figures);
                     Console.WriteLine($"  {figures}");
                 }
-                string s = $"echo, {n} calls";
+                string s = $"echo, {n} calls, {(spread ? "spread" : "burst")}";
                 var ev = results.GetValueOrDefault(RelayKind.EdgeVoice);
                 var pion = results.GetValueOrDefault(RelayKind.Pion);
                 var figure = Pick(results, s);

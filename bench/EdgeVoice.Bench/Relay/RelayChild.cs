@@ -74,6 +74,9 @@ internal sealed partial class RelayChild : IAsyncDisposable
             command = $"exec {Quote(binary)} --key {key} --http {http} --udp {udp}";
         }
         var info = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, WorkingDirectory = Path.GetDirectoryName(binary)! };
+        // The relay takes every EDGEVOICE_* variable as a setting: the child gets only the generated config.
+        foreach (string name in info.Environment.Keys.Where(k => k.StartsWith("EDGEVOICE_", StringComparison.Ordinal)).ToList())
+            info.Environment.Remove(name);
         info.ArgumentList.Add("-c");
         info.ArgumentList.Add($"{command} >{Quote(log)} 2>&1");
         var process = Process.Start(info)!;
