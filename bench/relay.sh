@@ -9,7 +9,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 relay=artifacts/relay/edgevoice-relay
-if [[ ${EDGEVOICE_REPUBLISH:-0} == 1 || ! -x $relay || -n $(find relay-aot -name '*.cs' -newer "$relay" -print -quit) ]]; then
+if [[ ${EDGEVOICE_REPUBLISH:-0} == 1 || ! -x $relay || -n $(find relay-aot -name '*.cs' -not -path '*/obj/*' -not -path '*/bin/*' -newer "$relay" -print -quit) ]]; then
   echo "publishing the relay (Native AOT) into artifacts/relay ..." >&2
   dotnet publish relay-aot/EdgeVoice.Relay -c Release -r linux-x64 -o artifacts/relay >&2
 fi
