@@ -2,6 +2,12 @@ namespace EdgeVoice.Bench;
 
 public static class BenchProgram
 {
-    public static void Main(string[] args) =>
+    /// <summary>`relay ...` runs the relay-vs-pion benchmark (bench/relay.sh); anything else goes to BenchmarkDotNet.</summary>
+    public static int Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "relay")
+            return Relay.RelayBenchCommand.RunAsync(args[1..]).GetAwaiter().GetResult();
         BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(BenchProgram).Assembly).Run(args);
+        return 0;
+    }
 }

@@ -111,7 +111,8 @@ internal sealed class MediaLoop : IDatagramSender, IDisposable
         if (_table.Closing.Count > 0)
             FinishClosing(now);
         _socket.Flush();
-        if (received > 0 && _batchWindow > TimeSpan.Zero)
+        // The window saves wake-ups on media but would add itself to every handshake round trip (STUN, 2-3 DTLS flights).
+        if (received > 0 && _batchWindow > TimeSpan.Zero && !HasHandshakes())
         {
             TimeSpan rest = started + _batchWindow - _clock.Elapsed;
             if (rest > TimeSpan.Zero)

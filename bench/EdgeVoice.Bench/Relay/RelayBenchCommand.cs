@@ -1,0 +1,206 @@
+using System.Globalization;
+
+namespace EdgeVoice.Bench.Relay;
+
+/// <summary>
+/// `EdgeVoice.Bench relay [echo|stun|setup|all] [options]`: each scenario runs against EdgeVoice's Native-AOT relay and
+/// pion_relay in the same run (fresh child processes per scenario), prints a table (EdgeVoice, pion, ratio) and writes
+/// the figures as JSON to artifacts/bench/relay-DATE.json.
+/// </summary>
+internal static class RelayBenchCommand
+{
+    private const string Usage = """
+        usage: EdgeVoice.Bench relay [echo|stun|setup|all]... [options]
+          --calls 8,64          concurrent echo calls per run (scenario echo)
+          --arrivals LIST       burst (every caller's frame at the tick), spread (spaced over the 20 ms), or both (default)
+          --warmup S            seconds of load before the measured interval (3)
+          --seconds S           measured seconds per echo run (15)
+          --stun-count N        forged STUN datagrams (200000)
+          --stun-rate R         forged datagrams per second (20000), sent in bursts of --stun-burst (100)
+          --setups K            sequential synthetic (FullIceCaller) setups (40)
+          --aiortc M            sequential aiortc calls, 0 to skip (10)
+          --relays LIST         edgevoice,pion (default both)
+          --out DIR             where the JSON goes (artifacts/bench)
+          --before PATH         also run this EdgeVoice binary (e.g. the build before a change) in the same run
+        """;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var scenarios = new List<string>();
+        var options = new Dictionary<string, string>();
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (args[i] is "-h" or "--help")
+            {
+                Console.WriteLine(Usage);
+                return 0;
+            }
+            if (args[i].StartsWith("--", StringComparison.Ordinal) && i + 1 < args.Length)
+                options[args[i][2..]] = args[++i];
+            else if (args[i] is "echo" or "stun" or "setup" or "all")
+                scenarios.Add(args[i]);
+            else
+            {
+                Console.Error.WriteLine($"unknown argument {args[i]}\n{Usage}");
+                return 2;
+            }
+        }
+        if (scenarios.Count == 0 || scenarios.Contains("all"))
+            scenarios = ["echo", "stun", "setup"];
+
+        int[] calls = Get(options, "calls", "8,64").Split(',').Select(int.Parse).ToArray();
+        string arrivalOption = Get(options, "arrivals", "both");
+        bool[] spreads = arrivalOption == "both" ? [false, true] : [arrivalOption == "spread"];
+        var warmup = TimeSpan.FromSeconds(double.Parse(Get(options, "warmup", "3"), CultureInfo.InvariantCulture));
+        var measured = TimeSpan.FromSeconds(double.Parse(Get(options, "seconds", "15"), CultureInfo.InvariantCulture));
+        int stunCount = int.Parse(Get(options, "stun-count", "200000"));
+        int stunRate = int.Parse(Get(options, "stun-rate", "20000"));
+        int stunBurst = int.Parse(Get(options, "stun-burst", "100"));
+        int setups = int.Parse(Get(options, "setups", "40"));
+        int aiortc = int.Parse(Get(options, "aiortc", "10"));
+        var relays = Get(options, "relays", "edgevoice,pion").Split(',')
+            .Select(r => r.Trim().ToLowerInvariant() == "pion" ? RelayKind.Pion : RelayKind.EdgeVoice).Distinct().ToList();
+        string? before = options.TryGetValue("before", out string? b) ? Path.GetFullPath(b) : null;
+        if (before is not null)
+            relays.Add(RelayKind.EdgeVoiceBefore);
+        string root = FindRoot();
+        string outDir = Path.GetFullPath(Get(options, "out", Path.Combine(root, "artifacts", "bench")));
+
+        var report = new BenchReport();
+        Console.WriteLine($"relay bench {report.Started:u}: {string.Join(' ', scenarios)}; machine {System.Text.Json.JsonSerializer.Serialize(BenchReport.Machine())}");
+        Console.WriteLine($"  load average at start: {BenchReport.LoadAverage()}");
+
+        if (scenarios.Contains("echo"))
+        {
+            foreach (bool spread in spreads)
+            foreach (int n in calls)
+            {
+                var results = new Dictionary<RelayKind, EchoFigures>();
+                foreach (var kind in relays)
+                {
+                    Console.WriteLine($"echo: {n} calls on {kind}, {(spread ? "spread" : "burst")} arrivals ({warmup.TotalSeconds} s warm-up, {measured.TotalSeconds} s measured) ...");
+                    await using var relay = await RelayChild.StartAsync(kind, root, before);
+                    var figures = await EchoScenario.RunAsync(relay, n, spread, warmup, measured);
+                    results[kind] = figures;
+                    report.Raw(figures);
+                    Console.WriteLine($"  {figures}");
+                }
+                string s = $"echo, {n} calls, {(spread ? "spread" : "burst")}";
+                var ev = results.GetValueOrDefault(RelayKind.EdgeVoice);
+                var pion = results.GetValueOrDefault(RelayKind.Pion);
+                var figure = Pick(results, s);
+                double evCpu = ev?.CpuMsPerCallSecond ?? double.NaN, pionCpu = pion?.CpuMsPerCallSecond ?? double.NaN;
+                report.Add(figure("relay CPU per call-second", "ms", r => r.CpuMsPerCallSecond, "EV <= 1 ms and >= 8x less than pion",
+                    ev is null || pion is null ? null : evCpu <= 1 && pionCpu / evCpu >= 8));
+                report.Add(figure("relay CPU per packet", "us", r => r.CpuUsPerPacket, "", null));
+                report.Add(figure("relay wake-ups per second", "1/s", r => r.WakeupsPerSecond, "all threads, voluntary switches", null));
+                report.Add(figure("echo RTT p50", "ms", r => r.RttP50Ms, "", null));
+                report.Add(figure("echo RTT p99", "ms", r => r.RttP99Ms, "", null));
+                report.Add(figure("echo loss", "%", r => r.Loss * 100, "", null));
+                report.Note($"{s}: load average EdgeVoice [{ev?.LoadAverage}] pion [{pion?.LoadAverage}]; EdgeVoice media thread wake-ups/s {BenchReport.Format(ev?.MediaThreadWakeupsPerSecond ?? double.NaN)}");
+            }
+        }
+
+        if (scenarios.Contains("stun"))
+        {
+            Console.WriteLine($"stun: building {stunCount} forged binding requests ...");
+            var datagrams = ForgedStunScenario.Build(stunCount);
+            var results = new Dictionary<RelayKind, ForgedStunFigures>();
+            foreach (var kind in relays)
+            {
+                Console.WriteLine($"stun: {stunCount} forged checks at {stunRate}/s on {kind} ...");
+                await using var relay = await RelayChild.StartAsync(kind, root, before);
+                var figures = await ForgedStunScenario.RunAsync(relay, datagrams, stunRate, stunBurst);
+                results[kind] = figures;
+                report.Raw(figures);
+                Console.WriteLine($"  {figures}");
+            }
+            var ev = results.GetValueOrDefault(RelayKind.EdgeVoice);
+            var pion = results.GetValueOrDefault(RelayKind.Pion);
+            const string s = "forged STUN";
+            var figure = Pick(results, s);
+            report.Add(figure("relay CPU per forged datagram", "us", r => r.CpuUsPerDatagram, "EV <= 3 us", ev is null ? null : ev.CpuUsPerDatagram <= 3));
+            report.Add(figure("kernel drops on relay socket", "dgrams", r => r.KernelDrops, "", null));
+            report.Add(figure("wake-ups per second", "1/s", r => r.WakeupsPerSecond, "", null));
+            if (ev is not null)
+            {
+                bool counted = ev.CountedByRelay == ev.Processed;
+                report.Note($"{s}: EdgeVoice stun_forged +{ev.CountedByRelay} of {ev.Processed} that reached it ({(counted ? "all counted" : "MISMATCH")}); " +
+                    $"calls_connected +{ev.CallsConnectedDelta}, stun_unknown_session +{ev.UnknownSessionDelta} (no session created)");
+            }
+            if (pion is not null)
+                report.Note($"{s}: pion live calls after = {pion.LiveCalls}, setups +{pion.CallsConnectedDelta}");
+            report.Note($"{s}: load average EdgeVoice [{ev?.LoadAverage}] pion [{pion?.LoadAverage}]");
+        }
+
+        if (scenarios.Contains("setup"))
+        {
+            string temp = Directory.CreateTempSubdirectory("edgevoice-bench-wav-").FullName;
+            string wav = SetupScenario.WriteToneWav(temp);
+            var synthetic = new Dictionary<RelayKind, SetupFigures>();
+            var viaAiortc = new Dictionary<RelayKind, SetupFigures>();
+            foreach (var kind in relays)
+            {
+                await using var relay = await RelayChild.StartAsync(kind, root, before);
+                Console.WriteLine($"setup: {setups} synthetic (FullIceCaller) setups on {kind} ...");
+                synthetic[kind] = await SetupScenario.RunSyntheticAsync(relay, setups, warmupCalls: 3);
+                report.Raw(synthetic[kind]);
+                Console.WriteLine($"  p50 {synthetic[kind].SetupP50Ms:F1} ms, CPU/setup {synthetic[kind].CpuMsPerCall:F2} ms");
+                if (aiortc > 0)
+                {
+                    Console.WriteLine($"setup: {aiortc} aiortc calls on {kind} ...");
+                    viaAiortc[kind] = await SetupScenario.RunAiortcAsync(relay, root, wav, aiortc, mediaSeconds: 0.5);
+                    report.Raw(viaAiortc[kind]);
+                    Console.WriteLine($"  p50 {viaAiortc[kind].SetupP50Ms:F1} ms, failed {viaAiortc[kind].Failed} {string.Join("; ", viaAiortc[kind].Errors)}");
+                }
+            }
+            Directory.Delete(temp, recursive: true);
+            AddSetup(report, "setup, synthetic caller", synthetic, cpuTarget: true);
+            if (aiortc > 0)
+                AddSetup(report, "setup, aiortc", viaAiortc, cpuTarget: false);
+        }
+
+        report.Print();
+        Console.WriteLine($"load average at end: {BenchReport.LoadAverage()}");
+        Console.WriteLine($"wrote {report.WriteJson(outDir)}");
+        return 0;
+    }
+
+    private static void AddSetup(BenchReport report, string s, Dictionary<RelayKind, SetupFigures> results, bool cpuTarget)
+    {
+        var ev = results.GetValueOrDefault(RelayKind.EdgeVoice);
+        var pion = results.GetValueOrDefault(RelayKind.Pion);
+        bool both = ev is not null && pion is not null;
+        var figure = Pick(results, s);
+        report.Add(figure("POST -> connected p50", "ms", r => r.SetupP50Ms, "EV no slower than pion", both ? ev!.SetupP50Ms <= pion!.SetupP50Ms : null));
+        report.Add(figure("POST -> connected p90", "ms", r => r.SetupP90Ms, "", null));
+        report.Add(figure(cpuTarget ? "relay CPU per setup (+hang-up)" : "relay CPU per call (0.5 s media)", "ms", r => r.CpuMsPerCall,
+            cpuTarget ? "EV <= 2 ms" : "", cpuTarget && ev is not null ? ev.CpuMsPerCall <= 2 : null));
+        report.Note($"{s}: calls EdgeVoice {ev?.Calls} (failed {ev?.Failed}), pion {pion?.Calls} (failed {pion?.Failed}); " +
+            $"load average EdgeVoice [{ev?.LoadAverage}] pion [{pion?.LoadAverage}]");
+    }
+
+    /// <summary>Builds a figure from each relay's result: EdgeVoice, pion and (when run) the --before binary.</summary>
+    private static Func<string, string, Func<T, double>, string, bool?, Figure> Pick<T>(Dictionary<RelayKind, T> results, string scenario)
+        where T : class => (metric, unit, select, target, met) =>
+        {
+            double Value(RelayKind kind) => results.TryGetValue(kind, out var r) ? select(r) : double.NaN;
+            return new Figure(scenario, metric, unit, Value(RelayKind.EdgeVoice), Value(RelayKind.Pion), target, met) { Before = Value(RelayKind.EdgeVoiceBefore) };
+        };
+
+    private static string Get(Dictionary<string, string> options, string name, string fallback) =>
+        options.TryGetValue(name, out string? value) ? value : fallback;
+
+    private static string FindRoot()
+    {
+        foreach (string start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "EdgeVoice.sln")))
+                    return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException("EdgeVoice.sln not found above the current directory: run from a checkout");
+    }
+}
