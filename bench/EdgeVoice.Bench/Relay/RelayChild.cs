@@ -206,9 +206,8 @@ internal sealed partial class RelayChild : IAsyncDisposable
             }
         }
         _process.Dispose();
+        Directory.Delete(_directory, recursive: true); // a failed start already put the log into its exception
     }
-
-    public void DeleteFiles() => Directory.Delete(_directory, recursive: true);
 
     private static string Quote(string s) => "'" + s.Replace("'", "'\\''") + "'";
 
