@@ -42,6 +42,15 @@ internal static unsafe partial class Libc
         public uint Length;
     }
 
+    public const int CLOCK_MONOTONIC = 1;
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
     [StructLayout(LayoutKind.Sequential)]
     public struct PollFd
     {
@@ -58,6 +67,16 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Library, SetLastError = true)]
     public static partial int poll(PollFd* fds, nuint count, int timeoutMilliseconds);
+
+    [LibraryImport(Library)]
+    public static partial int clock_nanosleep(int clock, int flags, TimeSpec* request, TimeSpec* remaining);
+
+    /// <summary>Sleeps without the runtime's wait machinery (a condition variable per sleep): one system call.</summary>
+    public static void Sleep(TimeSpan duration)
+    {
+        var request = new TimeSpec { Seconds = duration.Ticks / TimeSpan.TicksPerSecond, Nanoseconds = duration.Ticks % TimeSpan.TicksPerSecond * 100 };
+        clock_nanosleep(CLOCK_MONOTONIC, 0, &request, null);
+    }
 
     [LibraryImport(Library, SetLastError = true)]
     public static partial int eventfd(uint initialValue, int flags);

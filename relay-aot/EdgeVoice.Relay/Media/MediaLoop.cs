@@ -19,7 +19,7 @@ internal sealed class MediaLoop : IDatagramSender, IDisposable
 
     private readonly UdpBatchSocket _socket;
     private readonly SessionTable _table;
-    private readonly byte[] _ufragSecret;
+    private readonly UfragTokenVerifier _ufragVerifier;
     private readonly TimeSpan _batchWindow;
     private readonly ILogger _logger;
     private readonly EventFdHandle _wake = EventFdHandle.Create();
@@ -34,7 +34,7 @@ internal sealed class MediaLoop : IDatagramSender, IDisposable
     {
         _socket = socket;
         _table = table;
-        _ufragSecret = ufragSecret;
+        _ufragVerifier = new UfragTokenVerifier(ufragSecret);
         _batchWindow = batchWindow;
         _logger = logger;
     }
@@ -116,7 +116,7 @@ internal sealed class MediaLoop : IDatagramSender, IDisposable
         {
             TimeSpan rest = started + _batchWindow - _clock.Elapsed;
             if (rest > TimeSpan.Zero)
-                Thread.Sleep(rest);
+                Libc.Sleep(rest);
         }
     }
 
@@ -187,7 +187,7 @@ internal sealed class MediaLoop : IDatagramSender, IDisposable
         }
         // The token is checked before any lookup, so a forged ufrag costs one MAC and allocates nothing.
         if (!UfragToken.TrySplitUsername(message.Username, out var localUfrag, out _)
-            || !UfragToken.TryRead(localUfrag, _ufragSecret, out ulong sessionId))
+            || !_ufragVerifier.TryRead(localUfrag, out ulong sessionId))
         {
             Counters.StunForged++;
             return;
@@ -259,5 +259,6 @@ internal sealed class MediaLoop : IDatagramSender, IDisposable
     {
         _socket.Dispose();
         _wake.Dispose();
+        _ufragVerifier.Dispose();
     }
 }

@@ -35,31 +35,45 @@ public static class UfragToken
 
     /// <summary>
     /// Reads the session id from a ufrag if its tag verifies under <paramref name="secret"/> (constant-time compare);
-    /// allocates nothing.
+    /// allocates nothing. The relay's receive loop uses a <see cref="UfragTokenVerifier"/>, which keeps the keyed MAC.
     /// </summary>
     [SkipLocalsInit]
     public static bool TryRead(ReadOnlySpan<byte> ufrag, ReadOnlySpan<byte> secret, out ulong sessionId)
     {
         sessionId = 0;
-        if (ufrag.Length != Length || secret.Length < MinimumSecretLength)
+        Span<byte> token = stackalloc byte[DecodedLength];
+        if (secret.Length < MinimumSecretLength || !TryDecode(ufrag, token))
             return false;
-        // Exactly 24 base64 characters without padding decode to exactly 18 bytes: one ufrag per token, no malleability.
+        Span<byte> expected = stackalloc byte[TagLength];
+        ComputeTag(token[..IdLength], secret, expected);
+        return TryAccept(token, expected, out sessionId);
+    }
+
+    /// <summary>Exactly 24 base64 ice-chars without padding decode to exactly 18 bytes: one ufrag per token, no malleability.</summary>
+    internal static bool TryDecode(ReadOnlySpan<byte> ufrag, Span<byte> token)
+    {
+        if (ufrag.Length != Length)
+            return false;
         foreach (byte c in ufrag)
         {
             if (!IsIceChar(c))
                 return false;
         }
-        Span<byte> token = stackalloc byte[DecodedLength];
-        if (Base64.DecodeFromUtf8(ufrag, token, out int consumed, out int written) != System.Buffers.OperationStatus.Done
-            || consumed != Length || written != DecodedLength)
-            return false;
-        Span<byte> expected = stackalloc byte[TagLength];
-        ComputeTag(token[..IdLength], secret, expected);
-        if (!CryptographicOperations.FixedTimeEquals(expected, token[IdLength..]))
+        return Base64.DecodeFromUtf8(ufrag, token, out int consumed, out int written) == System.Buffers.OperationStatus.Done
+            && consumed == Length && written == DecodedLength;
+    }
+
+    internal static bool TryAccept(ReadOnlySpan<byte> token, ReadOnlySpan<byte> expectedTag, out ulong sessionId)
+    {
+        sessionId = 0;
+        if (!CryptographicOperations.FixedTimeEquals(expectedTag, token[IdLength..]))
             return false;
         sessionId = BinaryPrimitives.ReadUInt64BigEndian(token);
         return true;
     }
+
+    internal const int TokenLength = DecodedLength;
+    internal const int TagBytes = TagLength;
 
     /// <summary>
     /// Splits an ICE USERNAME "recipientUfrag:senderUfrag" (RFC 8445 §7.2.2); on the relay the recipient's part is
@@ -86,11 +100,48 @@ public static class UfragToken
     [SkipLocalsInit]
     private static void ComputeTag(ReadOnlySpan<byte> id, ReadOnlySpan<byte> secret, Span<byte> tag)
     {
-        Span<byte> input = stackalloc byte[Label.Length + IdLength];
-        Label.CopyTo(input);
-        id.CopyTo(input[Label.Length..]);
         Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        HMACSHA256.HashData(secret, input, mac);
+        HMACSHA256.HashData(secret, TagInput(id, stackalloc byte[Label.Length + IdLength]), mac);
         mac[..TagLength].CopyTo(tag);
     }
+
+    internal static ReadOnlySpan<byte> TagInput(ReadOnlySpan<byte> id, Span<byte> input)
+    {
+        Label.CopyTo(input);
+        id.CopyTo(input[Label.Length..]);
+        return input;
+    }
+
+    internal static int TagInputLength => Label.Length + IdLength;
+}
+
+/// <summary>
+/// <see cref="UfragToken.TryRead"/> with the keyed HMAC kept between calls, for the receive loop's one thread:
+/// a forged ufrag then costs one MAC update, not a MAC key set-up. Not thread-safe.
+/// </summary>
+public sealed class UfragTokenVerifier : IDisposable
+{
+    private readonly IncrementalHash _mac;
+
+    public UfragTokenVerifier(ReadOnlySpan<byte> secret)
+    {
+        if (secret.Length < UfragToken.MinimumSecretLength)
+            throw new ArgumentException($"The ufrag secret must be at least {UfragToken.MinimumSecretLength} bytes.", nameof(secret));
+        _mac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, secret);
+    }
+
+    [SkipLocalsInit]
+    public bool TryRead(ReadOnlySpan<byte> ufrag, out ulong sessionId)
+    {
+        sessionId = 0;
+        Span<byte> token = stackalloc byte[UfragToken.TokenLength];
+        if (!UfragToken.TryDecode(ufrag, token))
+            return false;
+        _mac.AppendData(UfragToken.TagInput(token[..8], stackalloc byte[UfragToken.TagInputLength]));
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        _mac.GetHashAndReset(mac);
+        return UfragToken.TryAccept(token, mac[..UfragToken.TagBytes], out sessionId);
+    }
+
+    public void Dispose() => _mac.Dispose();
 }

@@ -22,6 +22,31 @@ public class UfragTokenTests
     }
 
     [Fact]
+    public void Verifier_with_a_kept_key_agrees_with_the_one_shot_read_and_allocates_nothing()
+    {
+        using var verifier = new UfragTokenVerifier(Secret);
+        var random = new Random(5);
+        byte[] forged = new byte[UfragToken.Length];
+        for (int i = 0; i < 2000; i++)
+        {
+            ulong id = (ulong)random.NextInt64();
+            byte[] ufrag = Encoding.ASCII.GetBytes(UfragToken.Mint(id, Secret));
+            Assert.True(verifier.TryRead(ufrag, out ulong read));
+            Assert.Equal(id, read);
+            ufrag[random.Next(ufrag.Length)] ^= (byte)(1 + random.Next(63));
+            Assert.Equal(UfragToken.TryRead(ufrag, Secret, out _), verifier.TryRead(ufrag, out _));
+            random.NextBytes(forged);
+            Assert.False(verifier.TryRead(forged, out _));
+        }
+        byte[] valid = Encoding.ASCII.GetBytes(UfragToken.Mint(42, Secret));
+        verifier.TryRead(valid, out _);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+            verifier.TryRead(valid, out _);
+        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+    }
+
+    [Fact]
     public void Mint_is_deterministic_and_keyed()
     {
         byte[] otherSecret = (byte[])Secret.Clone();
