@@ -91,17 +91,25 @@ internal sealed class MediaLoop : IDatagramSender, IDisposable
     {
         TimeSpan started = _clock.Elapsed;
         _table.AdoptAdded();
-        _socket.Wait(_wake, WaitMilliseconds(started));
+        // After a batch window the datagrams are usually waiting already: take them before paying for poll.
+        int count = _socket.Receive();
+        if (count == 0)
+        {
+            _socket.Wait(_wake, WaitMilliseconds(started));
+            count = _socket.Receive();
+        }
         TimeSpan now = _clock.Elapsed;
         int received = 0;
-        int count;
-        do
+        while (true)
         {
-            count = _socket.Receive();
             for (int i = 0; i < count; i++)
                 Dispatch(i, now);
             received += count;
-        } while (count > 0);
+            // A short batch means the socket was drained; only a full one can have more behind it.
+            if (count < _socket.BatchSize)
+                break;
+            count = _socket.Receive();
+        }
         _table.AdoptAdded();
         if (_timersDue || now >= _nextHousekeeping || HasHandshakes())
         {

@@ -44,6 +44,9 @@ internal sealed unsafe class UdpBatchSocket : IDisposable
 
     public IPEndPoint LocalEndPoint { get; }
 
+    /// <summary>How many datagrams one <see cref="Receive"/> can return.</summary>
+    public int BatchSize => _batch;
+
     public long SendDrops { get; private set; }
 
     /// <summary>Waits until a datagram is readable, the wake handle is signalled, or the timeout passes.</summary>
