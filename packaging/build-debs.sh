@@ -50,6 +50,7 @@ if ((publish)); then
     dotnet publish "$repo/relay-aot/EdgeVoice.Relay" -c Release -r linux-x64 -o "$relay_dir" -v quiet -nologo
   fi
   echo "== publish the transceiver (self-contained linux-x64) to $transceiver_dir"
+  rm -rf "$transceiver_dir"   # no files left from an earlier publish
   dotnet publish "$repo/transceiver-gpu/EdgeVoice.Transceiver" -c Release -r linux-x64 --self-contained \
     -p:DebugType=none -o "$transceiver_dir" -v quiet -nologo
 fi

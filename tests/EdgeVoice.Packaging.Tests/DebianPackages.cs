@@ -1,0 +1,42 @@
+using EdgeVoice.Packaging.Tests.Support;
+
+namespace EdgeVoice.Packaging.Tests;
+
+/// <summary>Both .debs, built once per test run by packaging/build-debs.sh into a temporary folder.</summary>
+public sealed class DebianPackages : IAsyncLifetime
+{
+    private readonly DirectoryInfo _output = Directory.CreateTempSubdirectory("edgevoice-debs-");
+
+    public const string Relay = "edgevoice-relay";
+    public const string Transceiver = "edgevoice-transceiver";
+
+    public string RelayDeb { get; private set; } = "";
+    public string TransceiverDeb { get; private set; } = "";
+    internal CommandResult Build { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        // The script publishes the transceiver (incremental when .ci/run has) and the relay only when artifacts/relay lacks it.
+        Build = await HostCommand.RunAsync("bash", [RepoPaths.BuildScript, _output.FullName], TimeSpan.FromMinutes(8));
+        if (Build.ExitCode != 0)
+            throw new InvalidOperationException($"packaging/build-debs.sh failed:\n{Build}");
+        RelayDeb = Find(Relay);
+        TransceiverDeb = Find(Transceiver);
+    }
+
+    public Task DisposeAsync()
+    {
+        _output.Delete(recursive: true);
+        return Task.CompletedTask;
+    }
+
+    private string Find(string package) =>
+        _output.GetFiles($"{package}_*_amd64.deb") is [var deb] ? deb.FullName
+            : throw new InvalidOperationException($"build-debs.sh did not leave exactly one {package}_*_amd64.deb in {_output.FullName}:\n{Build}");
+}
+
+[CollectionDefinition(Name)]
+public sealed class PackagesCollection : ICollectionFixture<DebianPackages>
+{
+    public const string Name = "Debian packages";
+}
