@@ -33,6 +33,16 @@ public sealed class InstalledPackagesTests(DebianPackages packages, ITestOutputH
             await AssertUnitsVerifyAsync();
             await RunRelayAsItsUnitDoesAsync();
             await RunTransceiverAsItsUnitDoesAsync();
+            await AssertReinstallKeepsEditsAndSecretsAsync();
+
+            // Remove (not purge) keeps configuration, models and the user, as Debian expects.
+            File.WriteAllText("/var/lib/edgevoice/models/kept.bin", "model");
+            var remove = await HostCommand.DpkgAsync("--remove", DebianPackages.Transceiver);
+            Assert.True(remove.ExitCode == 0, remove.ToString());
+            Assert.False(File.Exists("/usr/lib/edgevoice-transceiver/edgevoice-transceiver"), "remove left the binary");
+            Assert.False(File.Exists(TransceiverUnit), "remove left the unit");
+            Assert.True(File.Exists("/etc/edgevoice/transceiver.yaml"), "remove deleted a conffile");
+            Assert.True(File.Exists("/var/lib/edgevoice/models/kept.bin"), "remove deleted the models");
 
             // The user is shared: purging one package keeps it for the other.
             var purgeTransceiver = await HostCommand.DpkgAsync("--purge", DebianPackages.Transceiver);
@@ -77,6 +87,20 @@ public sealed class InstalledPackagesTests(DebianPackages packages, ITestOutputH
         string secrets = await File.ReadAllTextAsync("/etc/edgevoice/relay.env");
         Assert.Matches(@"(?m)^EDGEVOICE_AUTH__API_KEYS__0__KEY=ev-[0-9a-f]{48}$", secrets);
         Assert.Matches(@"(?m)^EDGEVOICE_AUTH__TOKEN_SECRET=[A-Za-z0-9+/]{43}=$", secrets);
+    }
+
+    /// <summary>dpkg -i over the installed relay (an upgrade to the same version): the admin's edit of the conffile stays,
+    /// the generated secrets stay, the user keeps its uid.</summary>
+    private async Task AssertReinstallKeepsEditsAndSecretsAsync()
+    {
+        string secrets = await File.ReadAllTextAsync("/etc/edgevoice/relay.env");
+        string uid = await UidAsync();
+        await File.AppendAllTextAsync("/etc/edgevoice/relay.yaml", "# edited by the test\n");
+        var reinstall = await HostCommand.DpkgAsync("-i", "--force-confold", packages.RelayDeb);
+        Assert.True(reinstall.ExitCode == 0, reinstall.ToString());
+        Assert.EndsWith("# edited by the test\n", await File.ReadAllTextAsync("/etc/edgevoice/relay.yaml"));
+        Assert.Equal(secrets, await File.ReadAllTextAsync("/etc/edgevoice/relay.env"));
+        Assert.Equal(uid, await UidAsync());
     }
 
     /// <summary>systemd-analyze needs no running systemd for these: verify loads each unit (exit code: a missing binary or user;
