@@ -161,7 +161,10 @@ public sealed class InstalledPackagesTests(DebianPackages packages, ITestOutputH
             // started through a link of that name starts setpriv, which becomes the relay as edgevoice.
             string supervisor = Path.Combine(temp.FullName, "systemd");
             File.CreateSymbolicLink(supervisor, "/bin/bash");
-            var start = new ProcessStartInfo(supervisor)
+            // strace around the supervisor records the syscalls the unit's sandbox refuses (see AssertSandboxCompatible).
+            string trace = Path.Combine(temp.FullName, "strace.txt");
+            bool tracing = await CanTraceAsync();
+            var start = new ProcessStartInfo(tracing ? "strace" : supervisor)
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
@@ -170,11 +173,16 @@ public sealed class InstalledPackagesTests(DebianPackages packages, ITestOutputH
             start.Environment.Clear();
             foreach (var (key, value) in environment)
                 start.Environment[key] = value;
+            if (tracing)
+            {
+                foreach (string argument in (string[])["-f", "-qq", "-o", trace, "-e", $"trace={SandboxedSyscalls}", supervisor])
+                    start.ArgumentList.Add(argument);
+            }
             foreach (string argument in (string[])["-c", "\"$@\" & echo \"pid:$!\" >&2; wait $!", "supervisor"])
                 start.ArgumentList.Add(argument);
             foreach (string argument in AsServiceUser(unit, unit.ExecStart))
                 start.ArgumentList.Add(argument);
-            output.WriteLine("relay: " + string.Join(' ', start.ArgumentList.Skip(3)));
+            output.WriteLine("relay: " + string.Join(' ', start.ArgumentList.SkipWhile(a => a != "supervisor").Skip(1)));
 
             using var shell = Process.Start(start)!;
             var stdout = shell.StandardOutput.ReadToEndAsync();
@@ -205,6 +213,10 @@ public sealed class InstalledPackagesTests(DebianPackages packages, ITestOutputH
                 Assert.Equal(0, shell.ExitCode);
                 output.WriteLine(await stdout);
                 output.WriteLine(await stderr);
+                if (tracing)
+                    AssertSandboxCompatible(await File.ReadAllLinesAsync(trace));
+                else
+                    output.WriteLine("strace cannot trace here: the MemoryDenyWriteExecute/ProtectSystem syscall check did not run");
             }
             finally
             {
@@ -218,6 +230,45 @@ public sealed class InstalledPackagesTests(DebianPackages packages, ITestOutputH
         finally
         {
             temp.Delete(recursive: true);
+        }
+    }
+
+    private const string SandboxedSyscalls = "mmap,mprotect,pkey_mprotect,shmat,open,openat,openat2,creat,mkdir,mkdirat,rename,renameat,renameat2,unlink,unlinkat";
+
+    /// <summary>
+    /// Without a running systemd the sandbox itself cannot be applied, so the relay's syscalls from start to exit (serving
+    /// /healthz and tokens) are checked against what its unit forbids: MemoryDenyWriteExecute=yes refuses writable+executable
+    /// mappings and mprotect to executable; ProtectSystem=strict without ReadWritePaths refuses every write to the file system.
+    /// </summary>
+    private void AssertSandboxCompatible(string[] trace)
+    {
+        Assert.Contains(trace, line => line.Contains("mmap(", StringComparison.Ordinal));
+        var refused = trace.Where(line =>
+            (line.Contains("mmap(", StringComparison.Ordinal) && line.Contains("PROT_WRITE", StringComparison.Ordinal) && line.Contains("PROT_EXEC", StringComparison.Ordinal))
+            || (line.Contains("mprotect(", StringComparison.Ordinal) && line.Contains("PROT_EXEC", StringComparison.Ordinal))
+            || line.Contains("SHM_EXEC", StringComparison.Ordinal)
+            || (WritesFiles(line) && !ApiFileSystem.Any(api => line.Contains('"' + api, StringComparison.Ordinal)))).ToList();
+        output.WriteLine($"strace: {trace.Length} traced calls, {refused.Count} the sandbox would refuse");
+        Assert.True(refused.Count == 0, "calls the unit's sandbox refuses:\n" + string.Join('\n', refused.Take(20)));
+    }
+
+    /// <summary>ProtectSystem=strict leaves these writable (PrivateDevices gives the service its own /dev).</summary>
+    private static readonly string[] ApiFileSystem = ["/dev/", "/proc/", "/sys/"];
+
+    private static bool WritesFiles(string line) =>
+        line.Contains("O_WRONLY", StringComparison.Ordinal) || line.Contains("O_RDWR", StringComparison.Ordinal) || line.Contains("O_CREAT", StringComparison.Ordinal)
+        || line.Contains(" creat(", StringComparison.Ordinal) || line.Contains("mkdir", StringComparison.Ordinal)
+        || line.Contains("rename", StringComparison.Ordinal) || line.Contains("unlink", StringComparison.Ordinal);
+
+    private static async Task<bool> CanTraceAsync()
+    {
+        try
+        {
+            return (await HostCommand.RunAsync("strace", "-qq", "-o", "/dev/null", "true")).ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false;  // strace is not installed
         }
     }
 
