@@ -31,6 +31,7 @@ public sealed class InstalledPackagesTests(DebianPackages packages, ITestOutputH
 
             await AssertInstalledLayoutAsync();
             await AssertUnitsVerifyAsync();
+            await AssertScriptsDriveSystemdWhenItRunsAsync();
             await RunRelayAsItsUnitDoesAsync();
             await RunTransceiverAsItsUnitDoesAsync();
             await AssertReinstallKeepsEditsAndSecretsAsync();
@@ -87,6 +88,55 @@ public sealed class InstalledPackagesTests(DebianPackages packages, ITestOutputH
         string secrets = await File.ReadAllTextAsync("/etc/edgevoice/relay.env");
         Assert.Matches(@"(?m)^EDGEVOICE_AUTH__API_KEYS__0__KEY=ev-[0-9a-f]{48}$", secrets);
         Assert.Matches(@"(?m)^EDGEVOICE_AUTH__TOKEN_SECRET=[A-Za-z0-9+/]{43}=$", secrets);
+    }
+
+    /// <summary>
+    /// The maintainer scripts' systemd branch (taken when /run/systemd/system exists), run in a private mount namespace
+    /// where a tmpfs /run has that folder and a recording systemctl comes first on PATH; the real /run is untouched.
+    /// </summary>
+    private async Task AssertScriptsDriveSystemdWhenItRunsAsync()
+    {
+        var temp = Directory.CreateTempSubdirectory("edgevoice-systemctl-");
+        try
+        {
+            string calls = Path.Combine(temp.FullName, "calls");
+            string systemctl = Path.Combine(temp.FullName, "systemctl");
+            // Records its arguments; fails the action named in FAIL_ACTION, as a unit that cannot start would.
+            await File.WriteAllTextAsync(systemctl, $"#!/bin/sh\necho \"$*\" >>{calls}\n[ \"$1\" != \"$FAIL_ACTION\" ]\n");
+            File.SetUnixFileMode(systemctl, (UnixFileMode)0b111_101_101);
+
+            async Task<(CommandResult Result, string[] Calls)> Run(string package, string script, string arguments, string failAction = "")
+            {
+                File.Delete(calls);
+                string command = "mount -t tmpfs tmpfs /run && mkdir -p /run/systemd/system && " +
+                                 $"PATH={temp.FullName}:$PATH FAIL_ACTION={failAction} sh /var/lib/dpkg/info/{package}.{script} {arguments}";
+                var result = await HostCommand.RunAsync("unshare", ["--mount", "sh", "-c", command], TimeSpan.FromSeconds(30));
+                output.WriteLine(result.ToString());
+                return (result, File.Exists(calls) ? await File.ReadAllLinesAsync(calls) : []);
+            }
+
+            const string relay = "edgevoice-relay.service", transceiver = "edgevoice-transceiver.service";
+            var fresh = await Run(DebianPackages.Relay, "postinst", "configure");
+            Assert.Equal(0, fresh.Result.ExitCode);
+            Assert.Equal(["daemon-reload", $"enable {relay}", $"start {relay}"], fresh.Calls);
+            var upgrade = await Run(DebianPackages.Relay, "postinst", "configure 0.0.1");
+            Assert.Equal(["daemon-reload", $"enable {relay}", $"try-restart {relay}"], upgrade.Calls);
+            // A relay that cannot start does not fail the installation, and says where to look.
+            var failed = await Run(DebianPackages.Relay, "postinst", "configure", failAction: "start");
+            Assert.Equal(0, failed.Result.ExitCode);
+            Assert.Contains("journalctl -u edgevoice-relay", failed.Result.Stderr);
+            Assert.Equal([$"stop {relay}"], (await Run(DebianPackages.Relay, "prerm", "upgrade 0.0.2")).Calls);
+            Assert.Equal([$"disable --now {relay}"], (await Run(DebianPackages.Relay, "prerm", "remove")).Calls);
+            Assert.Equal(["daemon-reload"], (await Run(DebianPackages.Relay, "postrm", "remove")).Calls);
+            // The transceiver is enabled, not started: its configuration needs editing first.
+            Assert.Equal(["daemon-reload", $"enable {transceiver}"], (await Run(DebianPackages.Transceiver, "postinst", "configure")).Calls);
+            Assert.Equal([$"disable --now {transceiver}"], (await Run(DebianPackages.Transceiver, "prerm", "remove")).Calls);
+            Assert.False(Directory.Exists("/run/systemd/system"), "the test's /run/systemd/system leaked out of its mount namespace");
+        }
+        finally
+        {
+            temp.Delete(recursive: true);
+        }
     }
 
     /// <summary>dpkg -i over the installed relay (an upgrade to the same version): the admin's edit of the conffile stays,
