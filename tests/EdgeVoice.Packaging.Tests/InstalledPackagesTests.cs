@@ -22,6 +22,8 @@ public sealed class InstalledPackagesTests(DebianPackages packages, ITestOutputH
     [RootFact]
     public async Task Packages_install_run_as_their_units_and_purge_without_leftovers()
     {
+        // Packages left by an aborted earlier run go first; anything else named edgevoice stops the test (see below).
+        await HostCommand.DpkgAsync("--purge", DebianPackages.Transceiver, DebianPackages.Relay);
         await AssertNothingInstalledAsync();
         try
         {
@@ -97,6 +99,7 @@ public sealed class InstalledPackagesTests(DebianPackages packages, ITestOutputH
     private async Task AssertScriptsDriveSystemdWhenItRunsAsync()
     {
         var temp = Directory.CreateTempSubdirectory("edgevoice-systemctl-");
+        bool systemdBefore = Directory.Exists("/run/systemd/system");
         try
         {
             string calls = Path.Combine(temp.FullName, "calls");
@@ -131,7 +134,7 @@ public sealed class InstalledPackagesTests(DebianPackages packages, ITestOutputH
             // The transceiver is enabled, not started: its configuration needs editing first.
             Assert.Equal(["daemon-reload", $"enable {transceiver}"], (await Run(DebianPackages.Transceiver, "postinst", "configure")).Calls);
             Assert.Equal([$"disable --now {transceiver}"], (await Run(DebianPackages.Transceiver, "prerm", "remove")).Calls);
-            Assert.False(Directory.Exists("/run/systemd/system"), "the test's /run/systemd/system leaked out of its mount namespace");
+            Assert.True(Directory.Exists("/run/systemd/system") == systemdBefore, "the test's /run/systemd/system leaked out of its mount namespace");
         }
         finally
         {
