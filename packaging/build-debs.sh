@@ -86,6 +86,8 @@ r=$stage/edgevoice-relay
 install -d -m 0755 "$r/DEBIAN" "$r/usr/lib/edgevoice-relay" "$r/usr/bin" "$r/lib/systemd/system" "$r/etc/edgevoice" \
   "$r/usr/share/doc/edgevoice-relay"
 install -m 0755 "$relay_dir/edgevoice-relay" "$r/usr/lib/edgevoice-relay/edgevoice-relay"
+# Native libraries published beside it (libevquic.so, the QUIC tunnel shim, once the relay dials transceivers).
+find "$relay_dir" -maxdepth 1 -name '*.so' -exec install -m 0644 {} "$r/usr/lib/edgevoice-relay/" \;
 ln -s ../lib/edgevoice-relay/edgevoice-relay "$r/usr/bin/edgevoice-relay"
 install -m 0644 "$packaging/relay/edgevoice-relay.service" "$r/lib/systemd/system/"
 install -m 0644 "$packaging/relay/relay.yaml" "$r/etc/edgevoice/relay.yaml"

@@ -54,6 +54,7 @@ public sealed class InstalledPackagesTests(DebianPackages packages, ITestOutputH
             Assert.False(File.Exists("/etc/edgevoice/transceiver.yaml"));
             Assert.False(Directory.Exists("/usr/lib/edgevoice-transceiver"));
             Assert.True(File.Exists("/etc/edgevoice/relay.yaml"), "purging the transceiver removed the relay's config");
+            Assert.True(Directory.Exists("/etc/edgevoice/tunnel"), "purging the transceiver removed the tunnel folder the relay uses");
             Assert.True(await UserExistsAsync(), "the edgevoice user went while edgevoice-relay is still installed");
 
             var purgeRelay = await HostCommand.DpkgAsync("--purge", DebianPackages.Relay);
@@ -84,6 +85,7 @@ public sealed class InstalledPackagesTests(DebianPackages packages, ITestOutputH
         Assert.EndsWith("nologin", passwd[6]);
         var state = (await HostCommand.RunCheckedAsync("stat", "-c", "%U:%G %a", "/var/lib/edgevoice", "/var/lib/edgevoice/models")).Stdout;
         Assert.Equal("edgevoice:edgevoice 750\nedgevoice:edgevoice 750\n", state);
+        Assert.Equal("root:edgevoice 750\n", (await HostCommand.RunCheckedAsync("stat", "-c", "%U:%G %a", "/etc/edgevoice/tunnel")).Stdout);
 
         // Secrets generated at install, readable by root only: systemd reads the file and hands them to the relay.
         Assert.Equal("root:root 600\n", (await HostCommand.RunCheckedAsync("stat", "-c", "%U:%G %a", "/etc/edgevoice/relay.env")).Stdout);
@@ -180,6 +182,7 @@ public sealed class InstalledPackagesTests(DebianPackages packages, ITestOutputH
         Assert.Equal("yes", relay.Single("MemoryDenyWriteExecute"));
         Assert.Equal("CAP_NET_BIND_SERVICE", relay.Single("CapabilityBoundingSet"));
         var transceiver = UnitFile.Load(TransceiverUnit);
+        Assert.Equal("notify", transceiver.Single("Type"));
         Assert.Equal(User, transceiver.Single("User"));
         Assert.Equal("strict", transceiver.Single("ProtectSystem"));
         Assert.Equal("/var/lib/edgevoice", transceiver.Single("ReadWritePaths"));

@@ -1,11 +1,12 @@
 using System.Text.RegularExpressions;
 using EdgeVoice.Packaging.Tests.Support;
+using Xunit.Abstractions;
 
 namespace EdgeVoice.Packaging.Tests;
 
 /// <summary>What dpkg-deb reads from the built packages: fields, files, conffiles, maintainer scripts, dependencies.</summary>
 [Collection(PackagesCollection.Name)]
-public sealed class PackageContentsTests(DebianPackages packages)
+public sealed class PackageContentsTests(DebianPackages packages, ITestOutputHelper output)
 {
     [Fact]
     public async Task Control_fields_name_the_package_version_and_runtime_libraries()
@@ -20,8 +21,8 @@ public sealed class PackageContentsTests(DebianPackages packages)
         Assert.Equal(await Field(packages.RelayDeb, "Version"), await Field(packages.TransceiverDeb, "Version"));
 
         var relay = Depends(await Field(packages.RelayDeb, "Depends"));
-        // libc for the AOT binary, libssl3 for libcrypto.so.3 (SRTP), adduser for postinst.
-        Assert.Equal(["adduser", "libc6", "libssl3"], relay.Order());
+        // libc for the AOT binary, libssl3 for libcrypto.so.3 (SRTP), the QUIC tunnel's libraries, adduser for postinst.
+        Assert.Equal(["adduser", "libc6", "libgnutls30", "libngtcp2-9", "libngtcp2-crypto-gnutls2", "libssl3"], relay.Order());
         var transceiver = Depends(await Field(packages.TransceiverDeb, "Depends"));
         foreach (string library in new[] { "libopus0", "libespeak-ng1", "libpocketsphinx3", "libsphinxbase3", "pocketsphinx-en-us",
                      "libngtcp2-9", "libngtcp2-crypto-gnutls2", "libgnutls30", "libicu72", "libssl3", "libstdc++6", "libgomp1", "adduser" })
@@ -57,18 +58,22 @@ public sealed class PackageContentsTests(DebianPackages packages)
         await AssertMaintainerScripts(packages.TransceiverDeb);
     }
 
-    /// <summary>Every shared library an ELF file in the transceiver package links against is in the package or in a Depends package.</summary>
-    [Fact]
-    public async Task Transceiver_native_libraries_resolve_to_the_package_or_its_dependencies()
+    /// <summary>Every shared library an ELF file in a package links against, and every library its code opens by name
+    /// (LibraryImport, DllImport resolvers: invisible to objdump), is in the package or in one of its Depends.</summary>
+    [Theory]
+    [InlineData(DebianPackages.Relay, new[] { "libcrypto.so.3" })]
+    [InlineData(DebianPackages.Transceiver, new[] { "libopus.so.0", "libespeak-ng.so.1", "libpocketsphinx.so.3", "libsphinxbase.so.3", "libssl.so.3", "libicuuc.so.72" })]
+    public async Task Native_libraries_resolve_to_the_package_or_its_dependencies(string package, string[] openedByName)
     {
+        string deb = package == DebianPackages.Relay ? packages.RelayDeb : packages.TransceiverDeb;
         var extracted = Directory.CreateTempSubdirectory("edgevoice-deb-x-");
         try
         {
-            await HostCommand.RunCheckedAsync("dpkg-deb", "-x", packages.TransceiverDeb, extracted.FullName);
-            string lib = Path.Combine(extracted.FullName, "usr", "lib", "edgevoice-transceiver");
+            await HostCommand.RunCheckedAsync("dpkg-deb", "-x", deb, extracted.FullName);
+            string lib = Path.Combine(extracted.FullName, "usr", "lib", package);
             var shipped = new HashSet<string>(StringComparer.Ordinal);
             var needed = new SortedSet<string>(StringComparer.Ordinal);
-            foreach (string elf in Directory.GetFiles(lib, "*.so*", SearchOption.AllDirectories).Append(Path.Combine(lib, "edgevoice-transceiver")))
+            foreach (string elf in Directory.GetFiles(lib, "*.so*", SearchOption.AllDirectories).Append(Path.Combine(lib, package)))
             {
                 var dump = await HostCommand.RunCheckedAsync("objdump", "-p", elf);
                 // A library the package ships satisfies its file name and its SONAME (libggml-whisper.so is libggml-whisper.so.0).
@@ -82,18 +87,18 @@ public sealed class PackageContentsTests(DebianPackages packages)
                     needed.Add(match.Groups[1].Value);
             }
             needed.ExceptWith(shipped);
-            // The libraries the managed code opens by name (LibraryImport / DllImport resolver), which objdump cannot see.
-            needed.UnionWith(["libopus.so.0", "libespeak-ng.so.1", "libpocketsphinx.so.3", "libsphinxbase.so.3", "libssl.so.3", "libicuuc.so.72"]);
+            needed.UnionWith(openedByName);
+            output.WriteLine($"{package} needs: {string.Join(' ', needed)}");
 
-            var depends = Depends(await Field(packages.TransceiverDeb, "Depends"));
+            var depends = Depends(await Field(deb, "Depends"));
             var missing = new List<string>();
             foreach (string library in needed)
             {
                 var owner = await HostCommand.RunAsync("dpkg-query", "-S", "*/" + library);
                 // "libc6:amd64: /lib/x86_64-linux-gnu/libc.so.6" (first match; a library may also sit in a multilib package).
-                string? package = owner.ExitCode == 0 ? owner.Stdout.Split('\n')[0].Split(':', ',')[0].Trim() : null;
-                if (package is null || !depends.Contains(package))
-                    missing.Add($"{library} (from {package ?? "no installed package"})");
+                string? provider = owner.ExitCode == 0 ? owner.Stdout.Split('\n')[0].Split(':', ',')[0].Trim() : null;
+                if (provider is null || !depends.Contains(provider))
+                    missing.Add($"{library} (from {provider ?? "no installed package"})");
             }
             Assert.True(missing.Count == 0, "not covered by Depends: " + string.Join(", ", missing));
         }
