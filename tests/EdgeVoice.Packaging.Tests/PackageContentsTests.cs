@@ -124,7 +124,7 @@ public sealed class PackageContentsTests(DebianPackages packages, ITestOutputHel
                 Assert.True(syntax.ExitCode == 0, syntax.ToString());
             }
             string postinst = await File.ReadAllTextAsync(Path.Combine(control.FullName, "postinst"));
-            Assert.Contains("adduser --quiet --system --group", postinst);
+            Assert.Contains("adduser --quiet --system $group", postinst);
             Assert.Contains("[ -d /run/systemd/system ]", postinst);
         }
         finally
