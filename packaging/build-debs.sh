@@ -58,7 +58,7 @@ done
 stage=$(mktemp -d "${TMPDIR:-/tmp}/edgevoice-debs.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
 
-# One package: $1 name, $2 description line; the caller has filled $stage/$1 and $stage/$1/DEBIAN.
+# Packs $stage/$1 (filled by the caller) with the control file and maintainer scripts from packaging/<relay|transceiver>/.
 pack() {
   local name=$1 root=$stage/$1 src=$packaging/${1#edgevoice-}
   install -d -m 0755 "$root/usr/share/doc/$name"
