@@ -16,8 +16,12 @@ public sealed class DebianPackages : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        // The script publishes the transceiver (incremental when .ci/run has) and the relay only when artifacts/relay lacks it.
-        Build = await HostCommand.RunAsync("bash", [RepoPaths.BuildScript, _output.FullName], TimeSpan.FromMinutes(8));
+        // .ci/run (CI=true) has just published both into artifacts/ with this script: pack those, so no publish (and its
+        // restore of the transceiver's obj/) runs while other test projects build. Elsewhere the script publishes them.
+        bool published = Environment.GetEnvironmentVariable("CI") == "true"
+                         && File.Exists(Path.Combine(RepoPaths.Root, "artifacts", "transceiver", "edgevoice-transceiver"));
+        string[] arguments = published ? [RepoPaths.BuildScript, "--no-publish", _output.FullName] : [RepoPaths.BuildScript, _output.FullName];
+        Build = await HostCommand.RunAsync("bash", arguments, TimeSpan.FromMinutes(8));
         if (Build.ExitCode != 0)
             throw new InvalidOperationException($"packaging/build-debs.sh failed:\n{Build}");
         RelayDeb = Find(Relay);
