@@ -1,0 +1,2 @@
+// Debian packages, dpkg and systemd: these tests exist only on Linux.
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
