@@ -120,7 +120,8 @@ public sealed class RelayServer : IAsyncDisposable
             options.Media.PublicIp,
             publicPort,
             new IceLiteOptions { ConsentTimeout = options.Ice.ConsentTimeout, ConnectTimeout = options.Ice.ConnectTimeout },
-            HandshakeTimeout: options.Ice.ConnectTimeout);
+            HandshakeTimeout: options.Ice.ConnectTimeout,
+            MaxConnecting: options.Limits.MaxHandshakesInFlight);
         var admission = new CallAdmission(table, loop, certificate, handlers ?? new EchoSessionHandlerFactory(), settings);
         var signaling = new SignalingEndpoints(admission, new CallerAuthorizer(options.Auth), loop.Counters, options.Limits.MaxOfferBytes, logger);
 

@@ -37,6 +37,7 @@ internal sealed class CallSession : ICallerOutput
     private TransportAddress _remote;
     private bool _hasRemote;
     private volatile bool _hangUpRequested;
+    private bool _inTable = true;
 
     // Outbound stream: our own SSRC, sequence and timestamp base, so the handler's timeline never leaks to the caller.
     private readonly uint _outSsrc;
@@ -243,6 +244,7 @@ internal sealed class CallSession : ICallerOutput
             return;
         bool goodbye = Phase == CallPhase.Connected && reason is CallEndReason.HungUp or CallEndReason.RelayStopping or CallEndReason.TimeLimit;
         // Ended first: nothing drained below may re-enter End or move the phase back.
+        LeaveConnecting();
         Phase = CallPhase.Ended;
         EndReason = reason;
         if (goodbye)
@@ -280,9 +282,16 @@ internal sealed class CallSession : ICallerOutput
     /// <summary>Drops a session that never entered the table (its ids collided): stops its DTLS worker.</summary>
     public void Discard()
     {
+        _inTable = false;
         Phase = CallPhase.Ended;
         _dtls.Close();
         _handler.OnCallEnded(CallEndReason.RelayStopping);
+    }
+
+    private void LeaveConnecting()
+    {
+        if (Phase == CallPhase.Connecting && _inTable)
+            _table.LeftConnecting();
     }
 
     private void DrainIceEvents(TimeSpan now)
@@ -319,6 +328,7 @@ internal sealed class CallSession : ICallerOutput
                     _inbound = new SrtpContext(keys.Profile, keys.ClientKey, keys.ClientSalt);
                     _outbound = new SrtpContext(keys.Profile, keys.ServerKey, keys.ServerSalt);
                     Profile = keys.Profile;
+                    LeaveConnecting();
                     Phase = CallPhase.Connected;
                     ConnectedAt = now;
                     _counters.CallsConnected++;

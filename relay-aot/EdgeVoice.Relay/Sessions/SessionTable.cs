@@ -17,12 +17,19 @@ internal sealed class SessionTable
     private readonly List<CallSession> _active = new();
     private readonly List<CallSession> _closing = new();
     private int _reserved;
+    private int _connecting;
 
     public SessionTable(int capacity) => Capacity = capacity;
 
     public int Capacity { get; }
 
     public int Count => Volatile.Read(ref _reserved);
+
+    /// <summary>Calls answered but not yet through ICE and DTLS: each may hold a handshake worker.</summary>
+    public int Connecting => Volatile.Read(ref _connecting);
+
+    /// <summary>A call left the connecting phase (connected, failed or ended); called once per call.</summary>
+    public void LeftConnecting() => Interlocked.Decrement(ref _connecting);
 
     /// <summary>The calls the media loop is running (loop thread only).</summary>
     public IReadOnlyList<CallSession> Active => _active;
@@ -55,6 +62,7 @@ internal sealed class SessionTable
             _byId.TryRemove(session.Id, out _);
             return false;
         }
+        Interlocked.Increment(ref _connecting);
         _added.Enqueue(session);
         return true;
     }

@@ -43,6 +43,8 @@ internal sealed class CallAdmission
     {
         if (!SdpOffer.TryParse(offerSdp, out var offer, out _, out string reason))
             return new Admission(AdmissionStatus.BadOffer, null, null, reason);
+        if (_table.Connecting >= _settings.MaxConnecting)
+            return new Admission(AdmissionStatus.Full, null, null, $"{_settings.MaxConnecting} calls are connecting already (limits.max_handshakes_in_flight); retry in a moment");
         if (!_table.TryReserve())
             return new Admission(AdmissionStatus.Full, null, null, "the relay is at its session limit");
         try
@@ -113,4 +115,5 @@ internal sealed record MediaSettings(
     IPAddress PublicAddress,
     int PublicPort,
     IceLiteOptions Ice,
-    TimeSpan HandshakeTimeout);
+    TimeSpan HandshakeTimeout,
+    int MaxConnecting);

@@ -100,6 +100,33 @@ public class EchoCallTests
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await Post(relay, offer, InProcessRelay.ApiKey)).StatusCode);
     }
 
+    [Fact]
+    public async Task CallsStillConnectingAreBoundedByMaxHandshakesInFlight()
+    {
+        await using var relay = await InProcessRelay.StartAsync(adjust: options => options with
+        {
+            Limits = options.Limits with { MaxHandshakesInFlight = 1 },
+        });
+        string offer = SyntheticCaller.BuildOffer("abcd", "0123456789012345678901", "sha-256 " + string.Join(':', Enumerable.Repeat("AB", 32)));
+
+        var pending = await Post(relay, offer, InProcessRelay.ApiKey);
+        Assert.Equal(HttpStatusCode.Created, pending.StatusCode);
+        var refused = await Post(relay, offer, InProcessRelay.ApiKey);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Contains("max_handshakes_in_flight", await refused.Content.ReadAsStringAsync());
+
+        // Hanging up the call that never connected frees its place.
+        await relay.DeleteAsync(pending.Headers.Location!.ToString());
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (relay.Server.Sessions.Connecting > 0)
+            await Task.Delay(20, cancel.Token);
+        using var caller = await SyntheticCaller.ConnectAsync(Http, relay.Http, InProcessRelay.ApiKey, cancel.Token);
+        while (relay.Server.Sessions.Connecting > 0)
+            await Task.Delay(20, cancel.Token);
+        // Connected calls do not count: the next offer is admitted.
+        Assert.Equal(HttpStatusCode.Created, (await Post(relay, offer, InProcessRelay.ApiKey)).StatusCode);
+    }
+
     private static async Task<HttpResponseMessage> Post(InProcessRelay relay, string offer, string? key)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, new Uri(relay.Http, "/v1/calls")) { Content = new StringContent(offer) };
