@@ -39,7 +39,7 @@ public sealed class InProcessRelay : IAsyncDisposable
         string? http = null, Func<RelayOptions, RelayOptions>? adjust = null, HttpClient? client = null)
     {
         string directory = Directory.CreateTempSubdirectory("edgevoice-relay-").FullName;
-        int udpPort = FreeUdpPort();
+        int udpPort = FreePort.Udp();
         http ??= """  listen_urls: [ "http://127.0.0.1:0" ]""";
         string yaml = $$"""
             http:
@@ -78,12 +78,6 @@ public sealed class InProcessRelay : IAsyncDisposable
 
     private static readonly HttpClient SharedClient = new() { Timeout = TimeSpan.FromSeconds(10) };
 
-    public static int FreeUdpPort()
-    {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.LocalEndPoint!).Port;
-    }
 
     /// <summary>POST /v1/calls with any body, credential, origin and content type (null leaves the header out).</summary>
     public async Task<HttpResponseMessage> PostOfferAsync(string offer, string? bearer = ApiKey, string? origin = null,

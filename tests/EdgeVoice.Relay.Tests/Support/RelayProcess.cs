@@ -324,20 +324,3 @@ public sealed class RelayProcess : IAsyncDisposable
 
 /// <summary>Where a relay listens and the bearer key it accepts.</summary>
 public sealed record RelayEndpoints(IPEndPoint Http, IPEndPoint Udp, string Key);
-
-internal static class FreePort
-{
-    public static int Tcp()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    public static int Udp()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
-    }
-}

@@ -1,10 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace EdgeVoice.Packaging.Tests.Support;
+namespace EdgeVoice.Testing;
 
-/// <summary>Loopback ports nobody listens on right now, so the installed relay can run beside other tests.</summary>
-internal static class FreePort
+/// <summary>Loopback ports nobody listens on right now, for relays, transceivers and pages the tests start.</summary>
+public static class FreePort
 {
     public static int Tcp()
     {
