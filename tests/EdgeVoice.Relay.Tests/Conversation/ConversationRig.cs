@@ -1,0 +1,108 @@
+using System.Net;
+using EdgeVoice.Relay.Tests.Relay;
+using EdgeVoice.Relay.Tests.Support;
+using EdgeVoice.Transceiver.Configuration;
+using EdgeVoice.Transceiver.Serve;
+using EdgeVoice.Tunnel.Control;
+using EdgeVoice.Tunnel.Pki;
+
+namespace EdgeVoice.Relay.Tests.Conversation;
+
+/// <summary>
+/// The whole path of a call on loopback: a cluster CA and node certificates made for the test, a transceiver
+/// <c>serve</c> host (embedded engines) and a relay configured with a <c>transceivers:</c> pool holding it.
+/// </summary>
+public sealed class ConversationRig : IAsyncDisposable
+{
+    public const string RelayName = "relay-1";
+    public const string TransceiverName = "gpu-1";
+
+    private readonly string _directory;
+
+    private ConversationRig(string directory, TunnelSessionServer transceiver, InProcessRelay relay)
+    {
+        _directory = directory;
+        Transceiver = transceiver;
+        Relay = relay;
+    }
+
+    public TunnelSessionServer Transceiver { get; }
+    public InProcessRelay Relay { get; }
+    public static string Grammar => Path.Combine(RepoPaths.Root, "configs", "transceiver-demo.gram");
+
+    public static async Task<ConversationRig> StartAsync(int transceiverSessions = 1)
+    {
+        string directory = Directory.CreateTempSubdirectory("edgevoice-conversation-").FullName;
+        var now = DateTimeOffset.UtcNow;
+        using (var ca = ClusterPki.CreateCa("test", now.AddDays(-1), now.AddDays(30)))
+        {
+            PkiFiles.WriteCertificate(Path.Combine(directory, "ca.crt"), ca, overwrite: true);
+            foreach (var (role, name) in new[] { (NodeRole.Relay, RelayName), (NodeRole.Transceiver, TransceiverName) })
+            {
+                using var node = ClusterPki.IssueNode(ca, new NodeIdentity(role, name), now.AddDays(-1), now.AddDays(30));
+                PkiFiles.WriteCertificate(Path.Combine(directory, name + ".crt"), node, overwrite: true);
+                PkiFiles.WritePrivateKey(Path.Combine(directory, name + ".key"), node, overwrite: true);
+            }
+        }
+
+        // The transceiver's own YAML with its tunnel: section, read the way `serve` reads it.
+        int tunnelPort = InProcessRelay.FreeUdpPort();
+        string transceiverYaml = Path.Combine(directory, "transceiver.yaml");
+        await File.WriteAllTextAsync(transceiverYaml, $"""
+            asr:
+              engine: pocketsphinx
+              pocketsphinx:
+                grammar: {Grammar}
+            limits:
+              max_sessions: {transceiverSessions}
+            tunnel:
+              role: transceiver
+              name: {TransceiverName}
+              certificate: {TransceiverName}.crt
+              key: {TransceiverName}.key
+              ca: ca.crt
+              listen: 127.0.0.1:{tunnelPort}
+              capacity: {transceiverSessions}
+              peers:
+                - name: {RelayName}
+            """);
+        var config = TransceiverConfig.Load(transceiverYaml);
+        var tunnel = ServeCommand.LoadTunnel(config, null);
+        var transceiver = TunnelSessionServer.Start(config, tunnel.CreateOptions(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance),
+            tunnel.Listen!, _ => { }, TimeSpan.FromMilliseconds(200));
+
+        InProcessRelay relay;
+        try
+        {
+            relay = await InProcessRelay.StartAsync(extraYaml: $"""
+                transceivers:
+                  name: {RelayName}
+                  certificate: {Path.Combine(directory, RelayName + ".crt")}
+                  key: {Path.Combine(directory, RelayName + ".key")}
+                  ca: {Path.Combine(directory, "ca.crt")}
+                  pool:
+                    - name: {TransceiverName}
+                      address: 127.0.0.1:{tunnelPort}
+                """);
+        }
+        catch
+        {
+            await transceiver.DisposeAsync();
+            throw;
+        }
+        var rig = new ConversationRig(directory, transceiver, relay);
+        if (!await InProcessRelay.EventuallyAsync(() => relay.Server.Transceivers.All(t => t.IsConnected && t.Capacity > 0), TimeSpan.FromSeconds(10)))
+        {
+            await rig.DisposeAsync();
+            throw new InvalidOperationException("the relay's tunnel to the transceiver did not come up in 10 s");
+        }
+        return rig;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Relay.DisposeAsync();
+        await Transceiver.DisposeAsync();
+        Directory.Delete(_directory, recursive: true);
+    }
+}

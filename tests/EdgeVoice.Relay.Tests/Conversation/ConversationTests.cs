@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using EdgeVoice.Relay.Tests.Relay;
+using EdgeVoice.Testing;
+using EdgeVoice.Transceiver.Asr;
+using EdgeVoice.Transceiver.Opus;
+using EdgeVoice.Transceiver.Resampling;
+using EdgeVoice.Transceiver.Tts;
+
+namespace EdgeVoice.Relay.Tests.Conversation;
+
+/// <summary>A caller speaks through the relay and the tunnel to a transceiver and hears the agent answer.</summary>
+/// <remarks>Run alone (the end-to-end collection): live pacing and speech recognition share two cores with nothing else.</remarks>
+[Collection(EdgeVoice.Relay.Tests.EndToEnd.EndToEndCollection.Name)]
+public sealed class ConversationTests
+{
+    private static readonly HttpClient Http = new() { Timeout = Timeout.InfiniteTimeSpan };
+
+    [Fact]
+    public async Task Caller_hears_the_agent_answer_and_the_event_stream_shows_the_transcript()
+    {
+        await using var rig = await ConversationRig.StartAsync(transceiverSessions: 1);
+        var relay = rig.Relay;
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var caller = await SyntheticCaller.ConnectAsync(Http, relay.Http, InProcessRelay.ApiKey, cancel.Token);
+        await InProcessRelay.EventuallyAsync(() => rig.Transceiver.ActiveSessions == 1, TimeSpan.FromSeconds(5));
+        Assert.Equal(1, rig.Transceiver.ActiveSessions);
+
+        // The transceiver has one slot and it is taken: the next call is refused at signaling.
+        var second = await relay.PostOfferAsync(SyntheticCaller.BuildOffer("abcd", "0123456789012345678901", "sha-256 " + string.Join(':', Enumerable.Repeat("AB", 32))));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, second.StatusCode);
+        Assert.Contains("every connected transceiver is full", await second.Content.ReadAsStringAsync());
+
+        var sse = new List<string>();
+        var events = Task.Run(() => ReadEventsAsync(relay.Http, caller.Location + "/events", sse, cancel.Token));
+
+        // The question as a browser would send it: espeak-ng speech, 48 kHz, Opus in 20 ms frames, in real time.
+        short[] question = PolyphaseResampler.Convert(EspeakNg.Synthesize("call my mother", "en-us+m3", 140, cancel.Token), EspeakNg.SampleRate, 48_000);
+        var encoder = new OpusFrameEncoder(32_000);
+        var packet = new byte[OpusFrameEncoder.MaxPacketBytes];
+        var frame = new short[OpusFrameDecoder.FrameSamples];
+        var reply = new List<byte[]>();
+        var arrivals = new List<TimeSpan>();
+        var received = new byte[1500];
+        var clock = Stopwatch.StartNew();
+        int sent = 0;
+        TimeSpan lastReply = TimeSpan.Zero;
+        while (clock.Elapsed < TimeSpan.FromSeconds(25))
+        {
+            Array.Clear(frame);
+            int offset = sent * frame.Length;
+            if (offset < question.Length)
+                question.AsSpan(offset, Math.Min(frame.Length, question.Length - offset)).CopyTo(frame);
+            caller.SendFrame(packet.AsSpan(0, encoder.Encode(frame, packet)));
+            sent++;
+            // Receive until this frame's 20 ms slot is over; silence keeps flowing, as from a browser.
+            var slotEnd = TimeSpan.FromMilliseconds(20 * sent);
+            while (clock.Elapsed < slotEnd)
+            {
+                var left = slotEnd - clock.Elapsed;
+                if (left > TimeSpan.Zero && caller.TryReceiveFrame(left, received, out int length, out _))
+                {
+                    reply.Add(received.AsSpan(0, length).ToArray());
+                    arrivals.Add(clock.Elapsed);
+                    lastReply = clock.Elapsed;
+                }
+            }
+            if (reply.Count > 25 && clock.Elapsed - lastReply > TimeSpan.FromMilliseconds(800))
+                break;
+        }
+
+        string seen;
+        lock (sse) seen = string.Join(" | ", sse.Where(l => l.StartsWith("data:")));
+        var link = relay.Server.Transceivers[0];
+        Assert.True(reply.Count > 25, $"only {reply.Count} reply frames came back in {clock.Elapsed.TotalSeconds:F1} s after {sent} sent; "
+            + $"transceiver dropped {rig.Transceiver.UplinkDropped} uplink frames, relay dropped {link.MediaDropped} downlink; events: {seen}");
+        string heard = Transcribe(reply);
+        var up = link.Connection;
+        var down = rig.Transceiver.Connections.FirstOrDefault();
+        Assert.True(heard == "you said call my mother", $"heard '{heard}'; uplink sent {up?.MediaFramesSent} not sent {up?.MediaFramesNotSent}, "
+            + $"transceiver received {down?.MediaFramesReceived} dropped {down?.MediaFramesDroppedReceiveQueueFull + rig.Transceiver.UplinkDropped}; events: {seen}");
+
+        // Frames leave the relay paced at 20 ms, whatever bursts the tunnel delivered them in.
+        var span = arrivals[^1] - arrivals[0];
+        Assert.True(span >= TimeSpan.FromMilliseconds(20 * (reply.Count - 1) * 0.8), $"{reply.Count} frames arrived within {span.TotalMilliseconds:F0} ms");
+
+        await caller.HangUpAsync(Http, relay.Http, InProcessRelay.ApiKey, cancel.Token);
+        await events.WaitAsync(TimeSpan.FromSeconds(10));
+        string stream = string.Join('\n', sse);
+        Assert.Contains("event: transcript_final", stream);
+        Assert.Contains("\"text\":\"call my mother\"", stream);
+        Assert.Contains("event: agent_text", stream);
+        Assert.Contains("event: agent_state", stream);
+        Assert.Contains("event: call_ended", stream);
+        Assert.True(await InProcessRelay.EventuallyAsync(() => rig.Transceiver.ActiveSessions == 0, TimeSpan.FromSeconds(5)),
+            "the transceiver kept the session after the call hung up");
+    }
+
+    private static async Task ReadEventsAsync(Uri relay, string path, List<string> lines, CancellationToken cancel)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(relay, path));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", InProcessRelay.ApiKey);
+        using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancel);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType!.MediaType);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancel));
+        while (await reader.ReadLineAsync(cancel) is { } line)
+            lock (lines) lines.Add(line);
+    }
+
+    private static string Transcribe(List<byte[]> frames)
+    {
+        var decoder = new OpusFrameDecoder();
+        var pcm = new List<short>();
+        var frame = new short[OpusFrameDecoder.FrameSamples];
+        foreach (var payload in frames)
+        {
+            if (!decoder.TryDecode(payload, frame, out _)) decoder.Conceal(frame);
+            pcm.AddRange(frame);
+        }
+        using var recognizer = new PocketSphinxRecognizer(grammarPath: ConversationRig.Grammar);
+        recognizer.StartUtterance();
+        recognizer.AcceptAudio(PolyphaseResampler.Convert(pcm.ToArray(), 48_000, 16_000));
+        return recognizer.FinishAsync(CancellationToken.None).Result;
+    }
+}
