@@ -75,7 +75,7 @@ internal sealed class TransceiverLink : IDisposable
                 _logger.LogInformation("transceiver {Name} ({Address}) connected, capacity {Capacity}", Name, Address, Capacity);
                 break;
             case TunnelEventKind.Closed:
-                if (_connected)
+                if (_connected && e.Error != TunnelError.ClosedLocally)
                     _logger.LogWarning("transceiver {Name} ({Address}) lost: {Error} {Detail}", Name, Address, e.Error, e.Detail);
                 _connected = false;
                 _pool.OnLinkLost(this);

@@ -45,7 +45,8 @@ public sealed class ConversationRig : IAsyncDisposable
             }
         }
 
-        // The transceiver's own YAML with its tunnel: section, read the way `serve` reads it.
+        // The transceiver's own YAML with its tunnel: section, read the way `serve` reads it. QUIC takes the
+        // smaller idle timeout of the two ends, so 3 s here makes a vanished transceiver show within 3 s.
         int tunnelPort = InProcessRelay.FreeUdpPort();
         string transceiverYaml = Path.Combine(directory, "transceiver.yaml");
         await File.WriteAllTextAsync(transceiverYaml, $"""
@@ -63,6 +64,8 @@ public sealed class ConversationRig : IAsyncDisposable
               ca: ca.crt
               listen: 127.0.0.1:{tunnelPort}
               capacity: {transceiverSessions}
+              idle_timeout: 3s
+              keepalive: 1s
               peers:
                 - name: {RelayName}
             """);

@@ -97,6 +97,27 @@ public sealed class ConversationTests
             "the transceiver kept the session after the call hung up");
     }
 
+    [Fact]
+    public async Task A_transceiver_that_stops_ends_its_calls_cleanly_and_frees_the_relay_to_refuse_new_ones()
+    {
+        await using var rig = await ConversationRig.StartAsync(transceiverSessions: 2);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var caller = await SyntheticCaller.ConnectAsync(Http, rig.Relay.Http, InProcessRelay.ApiKey, cancel.Token);
+        Assert.True(await InProcessRelay.EventuallyAsync(() => rig.Transceiver.ActiveSessions == 1, TimeSpan.FromSeconds(5)));
+
+        // The transceiver closes its sessions ("transceiver stopping"): the relay ends the call with RTCP BYE and close_notify.
+        await rig.Transceiver.DisposeAsync();
+        var goodbye = caller.WaitForGoodbye(TimeSpan.FromSeconds(5));
+        Assert.True(goodbye.RtcpBye, "no RTCP BYE after the transceiver stopped");
+        Assert.True(goodbye.DtlsClosed || goodbye.DtlsAlert, "no DTLS close_notify after the transceiver stopped");
+
+        Assert.True(await InProcessRelay.EventuallyAsync(() => !rig.Relay.Server.Transceivers[0].IsConnected, TimeSpan.FromSeconds(20)),
+            "the relay still counts the stopped transceiver as connected");
+        var refused = await rig.Relay.PostOfferAsync(SyntheticCaller.BuildOffer("abcd", "0123456789012345678901", "sha-256 " + string.Join(':', Enumerable.Repeat("AB", 32))));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Contains("no transceiver is connected", await refused.Content.ReadAsStringAsync());
+    }
+
     private static async Task ReadEventsAsync(Uri relay, string path, List<string> lines, CancellationToken cancel)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(relay, path));

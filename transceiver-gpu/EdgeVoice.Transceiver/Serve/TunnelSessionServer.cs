@@ -34,6 +34,7 @@ public sealed class TunnelSessionServer : IAsyncDisposable
     private TimeSpan _lastCpu = Process.GetCurrentProcess().TotalProcessorTime;
     private TimeSpan _lastCpuAt;
     private long _uplinkDropped;
+    private int _disposed;
 
     private TunnelSessionServer(TransceiverConfig config, TunnelOptions options, IPEndPoint listen, Action<string> log, TimeSpan reportInterval)
     {
@@ -244,8 +245,10 @@ public sealed class TunnelSessionServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops: every open session is closed and its relay told (SessionClose "transceiver stopping"), then the tunnel closes.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _stopping.Cancel();
         _work.Writer.TryComplete();
         await _worker;
