@@ -19,18 +19,25 @@ public sealed class ConversationRig : IAsyncDisposable
 
     private readonly string _directory;
 
-    private ConversationRig(string directory, TunnelSessionServer transceiver, InProcessRelay relay)
+    private ConversationRig(string directory, TunnelSessionServer transceiver, InProcessRelay? relay, RelayProcess? process)
     {
         _directory = directory;
         Transceiver = transceiver;
         Relay = relay;
+        Process = process;
     }
 
     public TunnelSessionServer Transceiver { get; }
-    public InProcessRelay Relay { get; }
+    /// <summary>The relay when it runs in the test process (null when it is the published Native-AOT binary).</summary>
+    public InProcessRelay? Relay { get; }
+    /// <summary>The published Native-AOT relay as a child process (null when in-process).</summary>
+    public RelayProcess? Process { get; }
+    public Uri Http => Relay?.Http ?? Process!.BaseUri;
+    public string ApiKey => Relay is not null ? InProcessRelay.ApiKey : Process!.Key;
     public static string Grammar => Path.Combine(RepoPaths.Root, "configs", "transceiver-demo.gram");
 
-    public static async Task<ConversationRig> StartAsync(int transceiverSessions = 1)
+    /// <param name="publishedRelay">Run the published Native-AOT relay (artifacts/relay) as a child process instead of in-process.</param>
+    public static async Task<ConversationRig> StartAsync(int transceiverSessions = 1, bool publishedRelay = false, Xunit.Abstractions.ITestOutputHelper? output = null)
     {
         string directory = Directory.CreateTempSubdirectory("edgevoice-conversation-").FullName;
         var now = DateTimeOffset.UtcNow;
@@ -74,10 +81,11 @@ public sealed class ConversationRig : IAsyncDisposable
         var transceiver = TunnelSessionServer.Start(config, tunnel.CreateOptions(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance),
             tunnel.Listen!, _ => { }, TimeSpan.FromMilliseconds(200));
 
-        InProcessRelay relay;
+        InProcessRelay? relay = null;
+        RelayProcess? process = null;
         try
         {
-            relay = await InProcessRelay.StartAsync(extraYaml: $"""
+            string section = $"""
                 transceivers:
                   name: {RelayName}
                   certificate: {Path.Combine(directory, RelayName + ".crt")}
@@ -86,15 +94,21 @@ public sealed class ConversationRig : IAsyncDisposable
                   pool:
                     - name: {TransceiverName}
                       address: 127.0.0.1:{tunnelPort}
-                """);
+                """;
+            if (publishedRelay)
+                process = await RelayProcess.StartAsync(RelayKind.EdgeVoice, output, section);
+            else
+                relay = await InProcessRelay.StartAsync(extraYaml: section);
         }
         catch
         {
             await transceiver.DisposeAsync();
             throw;
         }
-        var rig = new ConversationRig(directory, transceiver, relay);
-        if (!await InProcessRelay.EventuallyAsync(() => relay.Server.Transceivers.All(t => t.IsConnected && t.Capacity > 0), TimeSpan.FromSeconds(10)))
+        var rig = new ConversationRig(directory, transceiver, relay, process);
+        // The relay counts the transceiver once the tunnel is up and the first load report arrived (sent on connect).
+        if (!await InProcessRelay.EventuallyAsync(() => transceiver.Connections.Any(c => c.State == EdgeVoice.Tunnel.Quic.TunnelState.Connected)
+                && (relay is null || relay.Server.Transceivers.All(t => t.IsConnected && t.Capacity > 0)), TimeSpan.FromSeconds(10)))
         {
             await rig.DisposeAsync();
             throw new InvalidOperationException("the relay's tunnel to the transceiver did not come up in 10 s");
@@ -104,8 +118,10 @@ public sealed class ConversationRig : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Relay.DisposeAsync();
+        if (Relay is not null) await Relay.DisposeAsync();
+        if (Process is not null) await Process.DisposeAsync();
         await Transceiver.DisposeAsync();
         Directory.Delete(_directory, recursive: true);
     }
 }
+

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using EdgeVoice.Relay.Tests.Relay;
 using EdgeVoice.Testing;
+using Xunit.Abstractions;
 using EdgeVoice.Transceiver.Asr;
 using EdgeVoice.Transceiver.Opus;
 using EdgeVoice.Transceiver.Resampling;
@@ -17,23 +18,29 @@ public sealed class ConversationTests
 {
     private static readonly HttpClient Http = new() { Timeout = Timeout.InfiniteTimeSpan };
 
-    [Fact]
-    public async Task Caller_hears_the_agent_answer_and_the_event_stream_shows_the_transcript()
+    private readonly ITestOutputHelper _output;
+
+    public ConversationTests(ITestOutputHelper output) => _output = output;
+
+    /// <param name="publishedRelay">False: the relay in-process; true: the published Native-AOT relay (artifacts/relay) as a child process.</param>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Caller_hears_the_agent_answer_and_the_event_stream_shows_the_transcript(bool publishedRelay)
     {
-        await using var rig = await ConversationRig.StartAsync(transceiverSessions: 1);
-        var relay = rig.Relay;
+        await using var rig = await ConversationRig.StartAsync(transceiverSessions: 1, publishedRelay, _output);
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        using var caller = await SyntheticCaller.ConnectAsync(Http, relay.Http, InProcessRelay.ApiKey, cancel.Token);
+        using var caller = await SyntheticCaller.ConnectAsync(Http, rig.Http, rig.ApiKey, cancel.Token);
         await InProcessRelay.EventuallyAsync(() => rig.Transceiver.ActiveSessions == 1, TimeSpan.FromSeconds(5));
         Assert.Equal(1, rig.Transceiver.ActiveSessions);
 
         // The transceiver has one slot and it is taken: the next call is refused at signaling.
-        var second = await relay.PostOfferAsync(SyntheticCaller.BuildOffer("abcd", "0123456789012345678901", "sha-256 " + string.Join(':', Enumerable.Repeat("AB", 32))));
+        var second = await PostOfferAsync(rig);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, second.StatusCode);
         Assert.Contains("every connected transceiver is full", await second.Content.ReadAsStringAsync());
 
         var sse = new List<string>();
-        var events = Task.Run(() => ReadEventsAsync(relay.Http, caller.Location + "/events", sse, cancel.Token));
+        var events = Task.Run(() => ReadEventsAsync(rig.Http, rig.ApiKey, caller.Location + "/events", sse, cancel.Token));
 
         // The question as a browser would send it: espeak-ng speech, 48 kHz, Opus in 20 ms frames, in real time.
         short[] question = PolyphaseResampler.Convert(EspeakNg.Synthesize("call my mother", "en-us+m3", 140, cancel.Token), EspeakNg.SampleRate, 48_000);
@@ -72,20 +79,17 @@ public sealed class ConversationTests
 
         string seen;
         lock (sse) seen = string.Join(" | ", sse.Where(l => l.StartsWith("data:")));
-        var link = relay.Server.Transceivers[0];
-        Assert.True(reply.Count > 25, $"only {reply.Count} reply frames came back in {clock.Elapsed.TotalSeconds:F1} s after {sent} sent; "
-            + $"transceiver dropped {rig.Transceiver.UplinkDropped} uplink frames, relay dropped {link.MediaDropped} downlink; events: {seen}");
-        string heard = Transcribe(reply);
-        var up = link.Connection;
         var down = rig.Transceiver.Connections.FirstOrDefault();
-        Assert.True(heard == "you said call my mother", $"heard '{heard}'; uplink sent {up?.MediaFramesSent} not sent {up?.MediaFramesNotSent}, "
-            + $"transceiver received {down?.MediaFramesReceived} dropped {down?.MediaFramesDroppedReceiveQueueFull + rig.Transceiver.UplinkDropped}; events: {seen}");
+        string counters = $"transceiver received {down?.MediaFramesReceived} uplink frames, dropped {rig.Transceiver.UplinkDropped}, sent {down?.MediaFramesSent} downlink; events: {seen}";
+        Assert.True(reply.Count > 25, $"only {reply.Count} reply frames came back in {clock.Elapsed.TotalSeconds:F1} s after {sent} sent; {counters}");
+        string heard = Transcribe(reply);
+        Assert.True(heard == "you said call my mother", $"heard '{heard}'; {counters}");
 
         // Frames leave the relay paced at 20 ms, whatever bursts the tunnel delivered them in.
         var span = arrivals[^1] - arrivals[0];
         Assert.True(span >= TimeSpan.FromMilliseconds(20 * (reply.Count - 1) * 0.8), $"{reply.Count} frames arrived within {span.TotalMilliseconds:F0} ms");
 
-        await caller.HangUpAsync(Http, relay.Http, InProcessRelay.ApiKey, cancel.Token);
+        await caller.HangUpAsync(Http, rig.Http, rig.ApiKey, cancel.Token);
         await events.WaitAsync(TimeSpan.FromSeconds(10));
         string stream = string.Join('\n', sse);
         Assert.Contains("event: transcript_final", stream);
@@ -102,7 +106,7 @@ public sealed class ConversationTests
     {
         await using var rig = await ConversationRig.StartAsync(transceiverSessions: 2);
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        using var caller = await SyntheticCaller.ConnectAsync(Http, rig.Relay.Http, InProcessRelay.ApiKey, cancel.Token);
+        using var caller = await SyntheticCaller.ConnectAsync(Http, rig.Http, rig.ApiKey, cancel.Token);
         Assert.True(await InProcessRelay.EventuallyAsync(() => rig.Transceiver.ActiveSessions == 1, TimeSpan.FromSeconds(5)));
 
         // The transceiver closes its sessions ("transceiver stopping"): the relay ends the call with RTCP BYE and close_notify.
@@ -111,17 +115,26 @@ public sealed class ConversationTests
         Assert.True(goodbye.RtcpBye, "no RTCP BYE after the transceiver stopped");
         Assert.True(goodbye.DtlsClosed || goodbye.DtlsAlert, "no DTLS close_notify after the transceiver stopped");
 
-        Assert.True(await InProcessRelay.EventuallyAsync(() => !rig.Relay.Server.Transceivers[0].IsConnected, TimeSpan.FromSeconds(20)),
+        Assert.True(await InProcessRelay.EventuallyAsync(() => !rig.Relay!.Server.Transceivers[0].IsConnected, TimeSpan.FromSeconds(20)),
             "the relay still counts the stopped transceiver as connected");
-        var refused = await rig.Relay.PostOfferAsync(SyntheticCaller.BuildOffer("abcd", "0123456789012345678901", "sha-256 " + string.Join(':', Enumerable.Repeat("AB", 32))));
+        var refused = await PostOfferAsync(rig);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         Assert.Contains("no transceiver is connected", await refused.Content.ReadAsStringAsync());
     }
 
-    private static async Task ReadEventsAsync(Uri relay, string path, List<string> lines, CancellationToken cancel)
+    private static async Task<HttpResponseMessage> PostOfferAsync(ConversationRig rig)
+    {
+        string offer = SyntheticCaller.BuildOffer("abcd", "0123456789012345678901", "sha-256 " + string.Join(':', Enumerable.Repeat("AB", 32)));
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(rig.Http, "/v1/calls")) { Content = new StringContent(offer) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/sdp");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", rig.ApiKey);
+        return await Http.SendAsync(request);
+    }
+
+    private static async Task ReadEventsAsync(Uri relay, string key, string path, List<string> lines, CancellationToken cancel)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(relay, path));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", InProcessRelay.ApiKey);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
         using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancel);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType!.MediaType);
