@@ -20,6 +20,7 @@ internal sealed class TransceiverLink : IDisposable
     private int _placed;
     private uint _capacity;
     private uint _reportedSessions;
+    private uint _queueDepth;
 
     public TransceiverLink(string name, IPEndPoint address, TunnelOptions options, TransceiverPool pool, ILogger logger)
     {
@@ -38,7 +39,8 @@ internal sealed class TransceiverLink : IDisposable
     public uint Capacity => Volatile.Read(ref _capacity);
     /// <summary>Sessions on the transceiver as the relay sees it: its last report, or the calls placed since if more.</summary>
     public uint Load => Math.Max(Volatile.Read(ref _reportedSessions), (uint)Volatile.Read(ref _placed));
-    public uint QueueDepth { get; private set; }
+    /// <summary>Caller frames waiting on the transceiver at its last report: a backlog means it is falling behind.</summary>
+    public uint QueueDepth => Volatile.Read(ref _queueDepth);
     public long MediaDropped;
 
     public void Start() => _client.Start();
@@ -83,7 +85,7 @@ internal sealed class TransceiverLink : IDisposable
             case TunnelEventKind.Message when e.Message is LoadReportMessage report:
                 Volatile.Write(ref _capacity, report.Capacity);
                 Volatile.Write(ref _reportedSessions, report.Sessions);
-                QueueDepth = report.QueueDepth;
+                Volatile.Write(ref _queueDepth, report.QueueDepth);
                 break;
             case TunnelEventKind.Message when e.Message is SessionEventMessage sessionEvent:
                 _pool.OnSessionEvent(this, sessionEvent);

@@ -36,9 +36,9 @@ internal sealed class TransceiverPool : ISessionHandlerFactory, ICallEventSource
     public bool TryCreate(CallInfo call, [NotNullWhen(true)] out ISessionHandler? handler, out string? refusal)
     {
         handler = null;
-        // Most free room first; ties go to the lower load ratio.
+        // Most free room first; ties go to the lower load ratio, then the shorter backlog of caller frames.
         foreach (var link in _links.Where(l => l.IsConnected && l.Capacity > 0)
-                     .OrderByDescending(l => (long)l.Capacity - l.Load).ThenBy(l => (double)l.Load / l.Capacity))
+                     .OrderByDescending(l => (long)l.Capacity - l.Load).ThenBy(l => (double)l.Load / l.Capacity).ThenBy(l => l.QueueDepth))
         {
             if (!link.TryPlace()) continue;
             var placed = new TunnelSessionHandler(this, link, call, _clock.Elapsed);

@@ -1,33 +1,34 @@
-using System.Net;
 using EdgeVoice.Relay.Tests.Relay;
 using EdgeVoice.Relay.Tests.Support;
 using EdgeVoice.Transceiver.Configuration;
 using EdgeVoice.Transceiver.Serve;
 using EdgeVoice.Tunnel.Control;
 using EdgeVoice.Tunnel.Pki;
+using EdgeVoice.Tunnel.Quic;
 
 namespace EdgeVoice.Relay.Tests.Conversation;
 
 /// <summary>
-/// The whole path of a call on loopback: a cluster CA and node certificates made for the test, a transceiver
-/// <c>serve</c> host (embedded engines) and a relay configured with a <c>transceivers:</c> pool holding it.
+/// The whole path of a call on loopback: a cluster CA and node certificates made for the test, transceiver
+/// <c>serve</c> hosts (embedded engines) and a relay configured with a <c>transceivers:</c> pool holding them.
 /// </summary>
 public sealed class ConversationRig : IAsyncDisposable
 {
     public const string RelayName = "relay-1";
-    public const string TransceiverName = "gpu-1";
 
     private readonly string _directory;
 
-    private ConversationRig(string directory, TunnelSessionServer transceiver, InProcessRelay? relay, RelayProcess? process)
+    private ConversationRig(string directory, IReadOnlyList<TunnelSessionServer> transceivers, InProcessRelay? relay, RelayProcess? process)
     {
         _directory = directory;
-        Transceiver = transceiver;
+        Transceivers = transceivers;
         Relay = relay;
         Process = process;
     }
 
-    public TunnelSessionServer Transceiver { get; }
+    /// <summary>gpu-1, gpu-2, … in the order of the relay's pool.</summary>
+    public IReadOnlyList<TunnelSessionServer> Transceivers { get; }
+    public TunnelSessionServer Transceiver => Transceivers[0];
     /// <summary>The relay when it runs in the test process (null when it is the published Native-AOT binary).</summary>
     public InProcessRelay? Relay { get; }
     /// <summary>The published Native-AOT relay as a child process (null when in-process).</summary>
@@ -36,15 +37,18 @@ public sealed class ConversationRig : IAsyncDisposable
     public string ApiKey => Relay is not null ? InProcessRelay.ApiKey : Process!.Key;
     public static string Grammar => Path.Combine(RepoPaths.Root, "configs", "transceiver-demo.gram");
 
+    /// <param name="transceiverSessions">limits.max_sessions (and tunnel.capacity) of each transceiver.</param>
     /// <param name="publishedRelay">Run the published Native-AOT relay (artifacts/relay) as a child process instead of in-process.</param>
-    public static async Task<ConversationRig> StartAsync(int transceiverSessions = 1, bool publishedRelay = false, Xunit.Abstractions.ITestOutputHelper? output = null)
+    public static async Task<ConversationRig> StartAsync(int transceiverSessions = 1, bool publishedRelay = false,
+        Xunit.Abstractions.ITestOutputHelper? output = null, int transceiverCount = 1)
     {
         string directory = Directory.CreateTempSubdirectory("edgevoice-conversation-").FullName;
+        var names = Enumerable.Range(1, transceiverCount).Select(i => $"gpu-{i}").ToList();
         var now = DateTimeOffset.UtcNow;
         using (var ca = ClusterPki.CreateCa("test", now.AddDays(-1), now.AddDays(30)))
         {
             PkiFiles.WriteCertificate(Path.Combine(directory, "ca.crt"), ca, overwrite: true);
-            foreach (var (role, name) in new[] { (NodeRole.Relay, RelayName), (NodeRole.Transceiver, TransceiverName) })
+            foreach (var (role, name) in names.Select(n => (NodeRole.Transceiver, n)).Prepend((NodeRole.Relay, RelayName)))
             {
                 using var node = ClusterPki.IssueNode(ca, new NodeIdentity(role, name), now.AddDays(-1), now.AddDays(30));
                 PkiFiles.WriteCertificate(Path.Combine(directory, name + ".crt"), node, overwrite: true);
@@ -52,34 +56,48 @@ public sealed class ConversationRig : IAsyncDisposable
             }
         }
 
-        // The transceiver's own YAML with its tunnel: section, read the way `serve` reads it. QUIC takes the
-        // smaller idle timeout of the two ends, so 3 s here makes a vanished transceiver show within 3 s.
-        int tunnelPort = InProcessRelay.FreeUdpPort();
-        string transceiverYaml = Path.Combine(directory, "transceiver.yaml");
-        await File.WriteAllTextAsync(transceiverYaml, $"""
-            asr:
-              engine: pocketsphinx
-              pocketsphinx:
-                grammar: {Grammar}
-            limits:
-              max_sessions: {transceiverSessions}
-            tunnel:
-              role: transceiver
-              name: {TransceiverName}
-              certificate: {TransceiverName}.crt
-              key: {TransceiverName}.key
-              ca: ca.crt
-              listen: 127.0.0.1:{tunnelPort}
-              capacity: {transceiverSessions}
-              idle_timeout: 3s
-              keepalive: 1s
-              peers:
-                - name: {RelayName}
-            """);
-        var config = TransceiverConfig.Load(transceiverYaml);
-        var tunnel = ServeCommand.LoadTunnel(config, null);
-        var transceiver = TunnelSessionServer.Start(config, tunnel.CreateOptions(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance),
-            tunnel.Listen!, _ => { }, TimeSpan.FromMilliseconds(200));
+        var transceivers = new List<TunnelSessionServer>();
+        var pool = new List<string>();
+        try
+        {
+            foreach (string name in names)
+            {
+                // Each transceiver's own YAML with its tunnel: section, read the way `serve` reads it. QUIC takes the
+                // smaller idle timeout of the two ends, so 3 s here makes a vanished transceiver show within 3 s.
+                int tunnelPort = InProcessRelay.FreeUdpPort();
+                string transceiverYaml = Path.Combine(directory, name + ".yaml");
+                await File.WriteAllTextAsync(transceiverYaml, $"""
+                    asr:
+                      engine: pocketsphinx
+                      pocketsphinx:
+                        grammar: {Grammar}
+                    limits:
+                      max_sessions: {transceiverSessions}
+                    tunnel:
+                      role: transceiver
+                      name: {name}
+                      certificate: {name}.crt
+                      key: {name}.key
+                      ca: ca.crt
+                      listen: 127.0.0.1:{tunnelPort}
+                      capacity: {transceiverSessions}
+                      idle_timeout: 3s
+                      keepalive: 1s
+                      peers:
+                        - name: {RelayName}
+                    """);
+                var config = TransceiverConfig.Load(transceiverYaml);
+                var tunnel = ServeCommand.LoadTunnel(config, null);
+                transceivers.Add(TunnelSessionServer.Start(config, tunnel.CreateOptions(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance),
+                    tunnel.Listen!, _ => { }, TimeSpan.FromMilliseconds(200)));
+                pool.Add($"    - name: {name}\n      address: 127.0.0.1:{tunnelPort}");
+            }
+        }
+        catch
+        {
+            foreach (var t in transceivers) await t.DisposeAsync();
+            throw;
+        }
 
         InProcessRelay? relay = null;
         RelayProcess? process = null;
@@ -92,9 +110,8 @@ public sealed class ConversationRig : IAsyncDisposable
                   key: {Path.Combine(directory, RelayName + ".key")}
                   ca: {Path.Combine(directory, "ca.crt")}
                   pool:
-                    - name: {TransceiverName}
-                      address: 127.0.0.1:{tunnelPort}
-                """;
+
+                """ + string.Join('\n', pool) + "\n";
             if (publishedRelay)
                 process = await RelayProcess.StartAsync(RelayKind.EdgeVoice, output, section);
             else
@@ -102,16 +119,16 @@ public sealed class ConversationRig : IAsyncDisposable
         }
         catch
         {
-            await transceiver.DisposeAsync();
+            foreach (var t in transceivers) await t.DisposeAsync();
             throw;
         }
-        var rig = new ConversationRig(directory, transceiver, relay, process);
-        // The relay counts the transceiver once the tunnel is up and the first load report arrived (sent on connect).
-        if (!await InProcessRelay.EventuallyAsync(() => transceiver.Connections.Any(c => c.State == EdgeVoice.Tunnel.Quic.TunnelState.Connected)
+        var rig = new ConversationRig(directory, transceivers, relay, process);
+        // The relay counts a transceiver once the tunnel is up and the first load report arrived (sent on connect).
+        if (!await InProcessRelay.EventuallyAsync(() => transceivers.All(t => t.Connections.Any(c => c.State == TunnelState.Connected))
                 && (relay is null || relay.Server.Transceivers.All(t => t.IsConnected && t.Capacity > 0)), TimeSpan.FromSeconds(10)))
         {
             await rig.DisposeAsync();
-            throw new InvalidOperationException("the relay's tunnel to the transceiver did not come up in 10 s");
+            throw new InvalidOperationException("the relay's tunnels to the transceivers did not come up in 10 s");
         }
         return rig;
     }
@@ -120,8 +137,7 @@ public sealed class ConversationRig : IAsyncDisposable
     {
         if (Relay is not null) await Relay.DisposeAsync();
         if (Process is not null) await Process.DisposeAsync();
-        await Transceiver.DisposeAsync();
+        foreach (var t in Transceivers) await t.DisposeAsync();
         Directory.Delete(_directory, recursive: true);
     }
 }
-

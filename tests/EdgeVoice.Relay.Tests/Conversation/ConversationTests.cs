@@ -122,6 +122,39 @@ public sealed class ConversationTests
         Assert.Contains("no transceiver is connected", await refused.Content.ReadAsStringAsync());
     }
 
+    [Fact]
+    public async Task Calls_are_placed_on_the_transceiver_with_the_most_free_room()
+    {
+        await using var rig = await ConversationRig.StartAsync(transceiverSessions: 2, transceiverCount: 2);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var callers = new List<SyntheticCaller>();
+        try
+        {
+            for (int i = 1; i <= 4; i++)
+            {
+                callers.Add(await SyntheticCaller.ConnectAsync(Http, rig.Http, rig.ApiKey, cancel.Token));
+                // Each call goes where there is most room: 1+0, then 1+1, 2+1, 2+2.
+                int expectedMost = (i + 1) / 2, expectedLeast = i / 2;
+                Assert.True(await InProcessRelay.EventuallyAsync(() => rig.Transceivers.Max(t => t.ActiveSessions) == expectedMost
+                    && rig.Transceivers.Min(t => t.ActiveSessions) == expectedLeast, TimeSpan.FromSeconds(5)),
+                    $"after {i} calls the transceivers hold {string.Join(" and ", rig.Transceivers.Select(t => t.ActiveSessions))}");
+            }
+            var full = await PostOfferAsync(rig);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, full.StatusCode);
+            Assert.Equal("1", full.Headers.RetryAfter?.ToString());
+
+            // A hung-up call frees its slot on its transceiver, and the next call takes it.
+            await callers[0].HangUpAsync(Http, rig.Http, rig.ApiKey, cancel.Token);
+            Assert.True(await InProcessRelay.EventuallyAsync(() => rig.Transceivers.Sum(t => t.ActiveSessions) == 3, TimeSpan.FromSeconds(5)));
+            callers.Add(await SyntheticCaller.ConnectAsync(Http, rig.Http, rig.ApiKey, cancel.Token));
+            Assert.True(await InProcessRelay.EventuallyAsync(() => rig.Transceivers.All(t => t.ActiveSessions == 2), TimeSpan.FromSeconds(5)));
+        }
+        finally
+        {
+            foreach (var caller in callers) caller.Dispose();
+        }
+    }
+
     private static async Task<HttpResponseMessage> PostOfferAsync(ConversationRig rig)
     {
         string offer = SyntheticCaller.BuildOffer("abcd", "0123456789012345678901", "sha-256 " + string.Join(':', Enumerable.Repeat("AB", 32)));
