@@ -164,7 +164,8 @@ public sealed class RelayServer : IAsyncDisposable
         };
         try
         {
-            return new TransceiverPool(transceivers.Pool, tunnel.CreateOptions(logger), logger);
+            var options = tunnel.CreateOptions(logger);
+            return new TransceiverPool(transceivers.Pool, options, EdgeVoice.Tunnel.Pki.PkiFiles.LoadCertificate(transceivers.CaPath), logger);
         }
         catch (TunnelConfigException ex)
         {

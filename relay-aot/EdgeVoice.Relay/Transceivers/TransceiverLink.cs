@@ -45,6 +45,9 @@ internal sealed class TransceiverLink : IDisposable
 
     public void Start() => _client.Start();
 
+    /// <summary>Dial attempts so far (each redial after a failed or closed connection counts).</summary>
+    public int Attempts => _client.Attempts;
+
     /// <summary>The live tunnel connection (null between attempts), for its counters.</summary>
     public TunnelConnection? Connection => _client.Connection;
 

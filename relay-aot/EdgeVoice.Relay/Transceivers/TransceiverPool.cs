@@ -3,7 +3,9 @@ using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using EdgeVoice.Relay.Configuration;
 using EdgeVoice.Relay.Sessions;
+using System.Security.Cryptography.X509Certificates;
 using EdgeVoice.Tunnel.Control;
+using EdgeVoice.Tunnel.Pki;
 using EdgeVoice.Tunnel.Quic;
 
 namespace EdgeVoice.Relay.Transceivers;
@@ -20,10 +22,22 @@ internal sealed class TransceiverPool : ISessionHandlerFactory, ICallEventSource
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly ILogger _logger;
 
-    public TransceiverPool(IReadOnlyList<TransceiverAddress> transceivers, TunnelOptions options, ILogger logger)
+    /// <param name="clusterCa">The cluster CA: each link accepts only the transceiver named for its address, not any in the pool.</param>
+    public TransceiverPool(IReadOnlyList<TransceiverAddress> transceivers, TunnelOptions options, X509Certificate2 clusterCa, ILogger logger)
     {
         _logger = logger;
-        _links = transceivers.Select(t => new TransceiverLink(t.Name, t.Address, options, this, logger)).ToArray();
+        _links = transceivers.Select(t => new TransceiverLink(t.Name, t.Address, new TunnelOptions
+        {
+            Credentials = options.Credentials,
+            Self = options.Self,
+            PeerCheck = new PeerCheck(clusterCa, NodeRole.Transceiver, [t.Name]),
+            IdleTimeout = options.IdleTimeout,
+            KeepaliveInterval = options.KeepaliveInterval,
+            HandshakeTimeout = options.HandshakeTimeout,
+            ReceiveQueueFrames = options.ReceiveQueueFrames,
+            WallClock = options.WallClock,
+            Logger = options.Logger,
+        }, this, logger)).ToArray();
     }
 
     public IReadOnlyList<TransceiverLink> Links => _links;

@@ -39,8 +39,9 @@ public sealed class ConversationRig : IAsyncDisposable
 
     /// <param name="transceiverSessions">limits.max_sessions (and tunnel.capacity) of each transceiver.</param>
     /// <param name="publishedRelay">Run the published Native-AOT relay (artifacts/relay) as a child process instead of in-process.</param>
+    /// <param name="crossAddresses">List each transceiver in the relay's pool under the next one's address (a misconfiguration): then nothing connects.</param>
     public static async Task<ConversationRig> StartAsync(int transceiverSessions = 1, bool publishedRelay = false,
-        Xunit.Abstractions.ITestOutputHelper? output = null, int transceiverCount = 1)
+        Xunit.Abstractions.ITestOutputHelper? output = null, int transceiverCount = 1, bool crossAddresses = false)
     {
         string directory = Directory.CreateTempSubdirectory("edgevoice-conversation-").FullName;
         var names = Enumerable.Range(1, transceiverCount).Select(i => $"gpu-{i}").ToList();
@@ -57,7 +58,7 @@ public sealed class ConversationRig : IAsyncDisposable
         }
 
         var transceivers = new List<TunnelSessionServer>();
-        var pool = new List<string>();
+        var ports = new List<int>();
         try
         {
             foreach (string name in names)
@@ -90,7 +91,7 @@ public sealed class ConversationRig : IAsyncDisposable
                 var tunnel = ServeCommand.LoadTunnel(config, null);
                 transceivers.Add(TunnelSessionServer.Start(config, tunnel.CreateOptions(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance),
                     tunnel.Listen!, _ => { }, TimeSpan.FromMilliseconds(200)));
-                pool.Add($"    - name: {name}\n      address: 127.0.0.1:{tunnelPort}");
+                ports.Add(tunnelPort);
             }
         }
         catch
@@ -99,6 +100,7 @@ public sealed class ConversationRig : IAsyncDisposable
             throw;
         }
 
+        var pool = names.Select((name, i) => $"    - name: {name}\n      address: 127.0.0.1:{ports[crossAddresses ? (i + 1) % ports.Count : i]}");
         InProcessRelay? relay = null;
         RelayProcess? process = null;
         try
@@ -123,6 +125,8 @@ public sealed class ConversationRig : IAsyncDisposable
             throw;
         }
         var rig = new ConversationRig(directory, transceivers, relay, process);
+        if (crossAddresses)
+            return rig;
         // The relay counts a transceiver once the tunnel is up and the first load report arrived (sent on connect).
         if (!await InProcessRelay.EventuallyAsync(() => transceivers.All(t => t.Connections.Any(c => c.State == TunnelState.Connected))
                 && (relay is null || relay.Server.Transceivers.All(t => t.IsConnected && t.Capacity > 0)), TimeSpan.FromSeconds(10)))

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using EdgeVoice.Relay.Tests.Relay;
 using EdgeVoice.Testing;
+using EdgeVoice.Tunnel.Quic;
 using Xunit.Abstractions;
 using EdgeVoice.Transceiver.Asr;
 using EdgeVoice.Transceiver.Opus;
@@ -153,6 +154,20 @@ public sealed class ConversationTests
         {
             foreach (var caller in callers) caller.Dispose();
         }
+    }
+
+    [Fact]
+    public async Task A_transceiver_answering_at_another_ones_address_is_refused()
+    {
+        // gpu-1 is listed at gpu-2's address and the other way round: each tunnel meets the wrong certificate name.
+        await using var rig = await ConversationRig.StartAsync(transceiverSessions: 1, transceiverCount: 2, crossAddresses: true);
+        var links = rig.Relay!.Server.Transceivers;
+        Assert.True(await InProcessRelay.EventuallyAsync(() => links.All(l => l.Attempts >= 3), TimeSpan.FromSeconds(10)), "the relay stopped redialing");
+        Assert.All(links, link => Assert.False(link.IsConnected, $"{link.Name} connected to the wrong node"));
+        Assert.All(rig.Transceivers, t => Assert.DoesNotContain(t.Connections, c => c.State == TunnelState.Connected));
+        var refused = await PostOfferAsync(rig);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Contains("no transceiver is connected (2 configured)", await refused.Content.ReadAsStringAsync());
     }
 
     private static async Task<HttpResponseMessage> PostOfferAsync(ConversationRig rig)
