@@ -17,11 +17,13 @@ internal sealed class SignalingEndpoints
     private readonly int _maxOfferBytes;
     private readonly ILogger _logger;
     private readonly ICallEventSource? _events;
+    private readonly Func<IReadOnlyList<TransceiverStats>>? _transceivers;
 
     public SignalingEndpoints(CallAdmission admission, CallerAuthorizer authorizer, RelayCounters counters, int maxOfferBytes, ILogger logger,
-        ICallEventSource? events = null)
+        ICallEventSource? events = null, Func<IReadOnlyList<TransceiverStats>>? transceivers = null)
     {
         _events = events;
+        _transceivers = transceivers;
         _admission = admission;
         _authorizer = authorizer;
         _counters = counters;
@@ -168,7 +170,8 @@ internal sealed class SignalingEndpoints
             return Problem(context, StatusCodes.Status401Unauthorized, "an API key is required");
         var c = _counters;
         var stats = new RelayStats(c.CallsConnected, c.DatagramsReceived, c.RtpReceived, c.RtpSent, c.RtcpReceived,
-            c.StunForged, c.StunRejected, c.StunUnknownSession, c.StunMalformed, c.SrtpRejected, c.UnroutedDatagrams, c.DtlsFailed);
+            c.StunForged, c.StunRejected, c.StunUnknownSession, c.StunMalformed, c.SrtpRejected, c.UnroutedDatagrams, c.DtlsFailed,
+            _transceivers?.Invoke());
         return context.Response.WriteAsJsonAsync(stats, SignalingJson.Default.RelayStats);
     }
 
@@ -225,7 +228,18 @@ public sealed record RelayStats(
     [property: JsonPropertyName("stun_malformed")] long StunMalformed,
     [property: JsonPropertyName("srtp_rejected")] long SrtpRejected,
     [property: JsonPropertyName("unrouted_datagrams")] long UnroutedDatagrams,
-    [property: JsonPropertyName("dtls_failed")] long DtlsFailed);
+    [property: JsonPropertyName("dtls_failed")] long DtlsFailed,
+    [property: JsonPropertyName("transceivers")] IReadOnlyList<TransceiverStats>? Transceivers = null);
+
+/// <summary>One transceiver of the pool as the relay sees it (absent from stats when the relay echoes).</summary>
+public sealed record TransceiverStats(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("address")] string Address,
+    [property: JsonPropertyName("connected")] bool Connected,
+    [property: JsonPropertyName("capacity")] uint Capacity,
+    [property: JsonPropertyName("sessions")] uint Sessions,
+    [property: JsonPropertyName("queue_depth")] uint QueueDepth,
+    [property: JsonPropertyName("dial_attempts")] int DialAttempts);
 
 /// <summary>The data line of one server-sent call event.</summary>
 public sealed record CallEventData(

@@ -142,6 +142,9 @@ public sealed class ConversationTests
             }
             var full = await PostOfferAsync(rig);
             Assert.Equal(HttpStatusCode.ServiceUnavailable, full.StatusCode);
+            var stats = (await rig.Relay!.StatsAsync()).Transceivers!;
+            Assert.Equal(["gpu-1", "gpu-2"], stats.Select(t => t.Name));
+            Assert.All(stats, t => Assert.True(t.Connected && t.Capacity == 2 && t.Sessions == 2, $"{t}"));
             Assert.Equal("1", full.Headers.RetryAfter?.ToString());
 
             // A hung-up call frees its slot on its transceiver, and the next call takes it.
