@@ -5,6 +5,9 @@ using EdgeVoice.Relay.Configuration;
 using EdgeVoice.Relay.Media;
 using EdgeVoice.Relay.Sessions;
 using EdgeVoice.Relay.Signaling;
+using EdgeVoice.Relay.Transceivers;
+using EdgeVoice.Tunnel.Config;
+using EdgeVoice.Tunnel.Control;
 using EdgeVoice.WebRtc.Dtls;
 using EdgeVoice.WebRtc.Ice;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -50,11 +53,13 @@ public sealed class RelayStartException(string message, Exception inner) : Excep
 public sealed class RelayServer : IAsyncDisposable
 {
     private readonly MediaLoop _loop;
+    private readonly TransceiverPool? _pool;
 
-    private RelayServer(WebApplication app, MediaLoop loop, SessionTable table, DtlsCertificate certificate)
+    private RelayServer(WebApplication app, MediaLoop loop, SessionTable table, DtlsCertificate certificate, TransceiverPool? pool)
     {
         App = app;
         _loop = loop;
+        _pool = pool;
         Sessions = table;
         Certificate = certificate;
     }
@@ -122,8 +127,10 @@ public sealed class RelayServer : IAsyncDisposable
             new IceLiteOptions { ConsentTimeout = options.Ice.ConsentTimeout, ConnectTimeout = options.Ice.ConnectTimeout },
             HandshakeTimeout: options.Ice.ConnectTimeout,
             MaxConnecting: options.Limits.MaxHandshakesInFlight);
-        var admission = new CallAdmission(table, loop, certificate, handlers ?? new EchoSessionHandlerFactory(), settings);
-        var signaling = new SignalingEndpoints(admission, new CallerAuthorizer(options.Auth), loop.Counters, options.Limits.MaxOfferBytes, logger);
+        TransceiverPool? pool = handlers is null && options.Transceivers is { } transceivers ? CreatePool(options.ConfigPath, transceivers, logger) : null;
+        var admission = new CallAdmission(table, loop, certificate, handlers ?? pool ?? (ISessionHandlerFactory)new EchoSessionHandlerFactory(), settings);
+        var signaling = new SignalingEndpoints(admission, new CallerAuthorizer(options.Auth), loop.Counters, options.Limits.MaxOfferBytes, logger, pool,
+            pool is null ? null : () => pool.Links.Select(l => new TransceiverStats(l.Name, l.Address.ToString(), l.IsConnected, l.Capacity, l.Load, l.QueueDepth, l.Attempts)).ToList());
 
         app.UseCors();
         signaling.Map(app);
@@ -132,12 +139,44 @@ public sealed class RelayServer : IAsyncDisposable
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             loop.Start();
+            pool?.Start();
             logger.LogInformation("media on udp {Local} (advertised {PublicIp}:{PublicPort}), DTLS fingerprint {Fingerprint}",
                 socket.LocalEndPoint, options.Media.PublicIp, publicPort, certificate.SdpFingerprint);
         });
         // Graceful stop: every caller gets RTCP BYE and DTLS close_notify before the process exits.
         app.Lifetime.ApplicationStopping.Register(loop.Stop);
-        return new RelayServer(app, loop, table, certificate);
+        return new RelayServer(app, loop, table, certificate, pool);
+    }
+
+    /// <summary>The transceivers this relay places calls on, and what it knows of their load.</summary>
+    internal IReadOnlyList<TransceiverLink> Transceivers => _pool?.Links ?? [];
+
+    /// <summary>Tunnel options from the <c>transceivers:</c> section, checked by the tunnel library's own certificate checks.</summary>
+    private static TransceiverPool CreatePool(string configPath, TransceiverPoolOptions transceivers, ILogger logger)
+    {
+        var tunnel = new TunnelConfig
+        {
+            File = configPath,
+            Role = NodeRole.Relay,
+            Name = transceivers.NodeName,
+            CertificatePath = transceivers.CertificatePath,
+            KeyPath = transceivers.KeyPath,
+            CaPath = transceivers.CaPath,
+            Peers = transceivers.Pool.Select(t => new TunnelPeer(t.Name, t.Address)).ToList(),
+        };
+        try
+        {
+            var options = tunnel.CreateOptions(logger);
+            return new TransceiverPool(transceivers.Pool, options, EdgeVoice.Tunnel.Pki.PkiFiles.LoadCertificate(transceivers.CaPath), logger);
+        }
+        catch (TunnelConfigException ex)
+        {
+            throw new RelayStartException($"transceivers: {ex.Message}", ex);
+        }
+        catch (PlatformNotSupportedException ex)
+        {
+            throw new RelayStartException($"transceivers: the QUIC tunnel library cannot load ({ex.Message}); install libngtcp2-9, libngtcp2-crypto-gnutls2 and libgnutls30", ex);
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -145,6 +184,7 @@ public sealed class RelayServer : IAsyncDisposable
         await App.DisposeAsync();
         _loop.Stop();
         _loop.Dispose();
+        _pool?.Dispose();
     }
 
     private static void ConfigureKestrel(WebApplicationBuilder builder, HttpOptions http)

@@ -3,6 +3,7 @@ using EdgeVoice.Transceiver.Pipeline;
 
 const string usage = """
     edgevoice-transceiver — the GPU-node voice pipeline
+      serve [--config FILE] [--tunnel FILE]                          take calls from relays over the tunnel until SIGTERM (systemd Type=notify)
       simulate --in question.wav --out answer.wav [--config FILE]   run one offline call and print transcript, reply, timings
       setup [--cache DIR]                                            fetch the Silero VAD model with npm (SHA-256 checked)
       check [--config FILE]                                          validate the configuration and model files
@@ -11,6 +12,8 @@ const string usage = """
 if (args.Length == 0 || args[0] is "-h" or "--help") { Console.WriteLine(usage); return args.Length == 0 ? 2 : 0; }
 switch (args[0])
 {
+    case "serve":
+        return await EdgeVoice.Transceiver.Serve.ServeCommand.RunAsync(args[1..]);
     case "simulate":
         return await SimulateCommand.RunAsync(args[1..]);
     case "setup":

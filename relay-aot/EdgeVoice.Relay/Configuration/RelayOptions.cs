@@ -16,7 +16,8 @@ public sealed record RelayOptions(
     LimitsOptions Limits,
     DtlsOptions Dtls,
     LoggingOptions Logging,
-    DemoOptions Demo);
+    DemoOptions Demo,
+    TransceiverPoolOptions? Transceivers = null);
 
 /// <param name="ListenUrls">Kestrel URLs for signaling, e.g. http://127.0.0.1:8080.</param>
 /// <param name="CertificatePath">PEM certificate for https URLs (absolute path).</param>
@@ -83,3 +84,12 @@ public sealed record LoggingOptions(LogLevel Level);
 
 /// <param name="PagePath">The demo web page the relay serves at / (and a client-token endpoint for it); null in production.</param>
 public sealed record DemoOptions(string? PagePath);
+
+/// <summary>A transceiver the relay dials: its node name (as in its tunnel certificate) and tunnel address.</summary>
+public sealed record TransceiverAddress(string Name, IPEndPoint Address);
+
+/// <summary>
+/// The <c>transceivers:</c> section: this relay's tunnel identity (node name, certificate, key, cluster CA; absolute paths)
+/// and the pool it places calls on. Absent, calls go to the echo handler.
+/// </summary>
+public sealed record TransceiverPoolOptions(string NodeName, string CertificatePath, string KeyPath, string CaPath, IReadOnlyList<TransceiverAddress> Pool);

@@ -38,7 +38,55 @@ internal sealed class RelaySettings(IConfigurationRoot root, string path)
             Int("limits:max_offer_bytes", 16 * 1024, 1024, SdpSessionDescription.MaxBytes)),
         ReadDtls(),
         new LoggingOptions(ReadLogLevel("logging:level")),
-        new DemoOptions(ExistingFile("demo:page")));
+        new DemoOptions(ExistingFile("demo:page")),
+        ReadTransceivers());
+
+    private TransceiverPoolOptions? ReadTransceivers()
+    {
+        bool present = root.GetSection("transceivers").GetChildren().Any();
+        string? name = Scalar("transceivers:name");
+        string? certificate = ExistingFile("transceivers:certificate");
+        string? key = ExistingFile("transceivers:key");
+        string? ca = ExistingFile("transceivers:ca");
+        var items = ListItems("transceivers:pool");
+        if (!present)
+            return null;
+        if (name is null && !HasError("transceivers:name"))
+            Error("transceivers:name", "missing: this relay's node name, as in its tunnel certificate (edgevoice cert-issue --role relay --name <name>)");
+        else if (name is not null && !EdgeVoice.Tunnel.Pki.NodeIdentity.IsValidName(name))
+            Error("transceivers:name", $"{Show(name)} is not a node name (1-63 of a-z, 0-9, '.', '-')");
+        foreach (var (field, value) in new[] { ("transceivers:certificate", certificate), ("transceivers:key", key), ("transceivers:ca", ca) })
+            if (value is null && !HasError(field))
+                Error(field, "missing: the tunnel needs this relay's certificate, its key and the cluster CA certificate (PEM files from edgevoice ca-create / cert-issue)");
+        var pool = new List<TransceiverAddress>();
+        foreach (string item in items ?? [])
+        {
+            if (!string.IsNullOrEmpty(root.GetSection(item).Value))
+            {
+                Error(item, "each transceiver is a mapping with name: and address: lines");
+                _badShape.Add(item);
+                continue;
+            }
+            string? peer = Scalar(item + ":name");
+            string? address = Scalar(item + ":address");
+            if (peer is null)
+                Error(item + ":name", "missing: the transceiver's node name, as in its tunnel certificate");
+            else if (!EdgeVoice.Tunnel.Pki.NodeIdentity.IsValidName(peer))
+                Error(item + ":name", $"{Show(peer)} is not a node name (1-63 of a-z, 0-9, '.', '-')");
+            else if (pool.Any(p => p.Name == peer))
+                Error(item + ":name", $"transceiver {Show(peer)} is listed twice");
+            IPEndPoint? endPoint = null;
+            if (address is null)
+                Error(item + ":address", "missing: the transceiver's tunnel address, IP:port (e.g. 10.0.1.11:4433)");
+            else if (!IPEndPoint.TryParse(address, out endPoint) || endPoint.Port == 0 || !(address.Contains("]:") || address.Count(c => c == ':') == 1))
+                Error(item + ":address", $"{Show(address)} is not IP:port (e.g. 10.0.1.11:4433 or [fd00::5]:4433)");
+            if (peer is not null && endPoint is not null && !HasError(item + ":name", item + ":address"))
+                pool.Add(new TransceiverAddress(peer, endPoint));
+        }
+        if (items is null or { Count: 0 } && !HasError("transceivers:pool"))
+            Error("transceivers:pool", "missing: list the transceivers to place calls on (- name: gpu-1, address: 10.0.1.11:4433), or remove the transceivers section to echo calls");
+        return new TransceiverPoolOptions(name ?? "", certificate ?? "", key ?? "", ca ?? "", pool);
+    }
 
     private HttpOptions ReadHttp()
     {
@@ -460,7 +508,7 @@ internal sealed class RelaySettings(IConfigurationRoot root, string path)
         var siblings = _known.Where(k => k.StartsWith(section + ConfigurationPath.KeyDelimiter, StringComparison.OrdinalIgnoreCase)
                 && !k.Any(char.IsAsciiDigit)).Select(Field).Order().ToList();
         return siblings.Count > 0 ? $"; known settings: {string.Join(", ", siblings)}"
-            : "; known sections: http, media, auth, ice, cors, limits, dtls, logging";
+            : "; known sections: http, media, auth, ice, cors, limits, dtls, logging, demo, transceivers";
     }
 
     private static int EditDistance(string a, string b)

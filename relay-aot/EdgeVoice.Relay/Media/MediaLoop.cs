@@ -54,6 +54,13 @@ internal sealed class MediaLoop : IDatagramSender, IDisposable
     /// <summary>Wakes the loop now (a call was added).</summary>
     public void Wake() => _wake.Signal();
 
+    /// <summary>Runs the calls' timers on the next turn (a <see cref="CallerFeed"/> got frames or an end request); any thread.</summary>
+    public void WakeTimers()
+    {
+        _timersDue = true;
+        _wake.Signal();
+    }
+
     /// <summary>Ends a call from another thread (HTTP DELETE): the loop sends BYE and close_notify on its next turn.</summary>
     public void HangUp(CallSession session)
     {

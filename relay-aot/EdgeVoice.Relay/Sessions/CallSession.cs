@@ -24,10 +24,17 @@ internal sealed class CallSession : ICallerOutput
 {
     private static readonly TimeSpan ReportInterval = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan CloseNotifyLinger = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan FrameInterval = TimeSpan.FromMilliseconds(20);
+    /// <summary>A feed late by more than this restarts its pacing clock instead of bursting to catch up.</summary>
+    private static readonly TimeSpan PacingSlack = TimeSpan.FromMilliseconds(60);
 
     private readonly SessionTable _table;
     private readonly IDatagramSender _sender;
     private readonly ISessionHandler _handler;
+    private readonly CallerFeed _feed;
+    private readonly byte[] _feedPayload = new byte[CallerFeed.MaxPayload];
+    private TimeSpan _nextFeedFrame;
+    private bool _feedPacing;
     private readonly IceLiteAgent _ice;
     private readonly DtlsServer _dtls;
     private readonly RelayCounters _counters;
@@ -65,6 +72,7 @@ internal sealed class CallSession : ICallerOutput
         DtlsServer dtls,
         int opusPayloadType,
         ISessionHandler handler,
+        CallerFeed feed,
         SessionTable table,
         IDatagramSender sender,
         RelayCounters counters,
@@ -79,6 +87,7 @@ internal sealed class CallSession : ICallerOutput
         _dtls = dtls;
         OpusPayloadType = opusPayloadType;
         _handler = handler;
+        _feed = feed;
         _table = table;
         _sender = sender;
         _counters = counters;
@@ -204,6 +213,14 @@ internal sealed class CallSession : ICallerOutput
     public TimeSpan NextTimeout()
     {
         TimeSpan next = _nextReport < _endsAt ? _nextReport : _endsAt;
+        if (_feed.EndRequested)
+            return TimeSpan.Zero;
+        if (Phase == CallPhase.Connected && _feed.Count > 0)
+        {
+            TimeSpan feed = _feedPacing ? _nextFeedFrame : TimeSpan.Zero;
+            if (feed < next)
+                next = feed;
+        }
         if (_ice.NextTimeout is { } ice && ice < next)
             next = ice;
         if (_dtls.NextTimeout is { } dtls && dtls < next)
@@ -230,10 +247,34 @@ internal sealed class CallSession : ICallerOutput
             return;
         _dtls.HandleTimeout(now);
         DrainDtls(now);
+        if (_feed.EndRequested)
+        {
+            FailureDetail ??= _feed.EndReason;
+            End(CallEndReason.HandlerEnded);
+            return;
+        }
+        if (Phase == CallPhase.Connected)
+            SendFeed(now);
         if (Phase == CallPhase.Connected && now >= _nextReport)
         {
             SendReport(now, wallClock, bye: false);
             _nextReport = now + ReportInterval;
+        }
+    }
+
+    /// <summary>Sends the feed's frames that are due, one per 20 ms from the first.</summary>
+    private void SendFeed(TimeSpan now)
+    {
+        if (!_feedPacing || now - _nextFeedFrame > PacingSlack)
+        {
+            _nextFeedFrame = now;
+            _feedPacing = true;
+        }
+        while (_nextFeedFrame <= now
+            && _feed.TryDequeue(_feedPayload, out int length, out ushort sequence, out uint timestamp, out bool marker))
+        {
+            SendToCaller(new MediaFrame(sequence, timestamp, marker, _feedPayload.AsSpan(0, length)));
+            _nextFeedFrame += FrameInterval;
         }
     }
 
@@ -242,7 +283,7 @@ internal sealed class CallSession : ICallerOutput
     {
         if (Phase == CallPhase.Ended)
             return;
-        bool goodbye = Phase == CallPhase.Connected && reason is CallEndReason.HungUp or CallEndReason.RelayStopping or CallEndReason.TimeLimit;
+        bool goodbye = Phase == CallPhase.Connected && reason is CallEndReason.HungUp or CallEndReason.RelayStopping or CallEndReason.TimeLimit or CallEndReason.HandlerEnded;
         // Ended first: nothing drained below may re-enter End or move the phase back.
         LeaveConnecting();
         Phase = CallPhase.Ended;

@@ -33,6 +33,8 @@ public enum CallEndReason
     DtlsClosed,
     RelayStopping,
     TimeLimit,
+    /// <summary>The handler asked for it (<see cref="CallerFeed.RequestEnd"/>), e.g. the transceiver closed the session.</summary>
+    HandlerEnded,
 }
 
 /// <summary>What a call's media is handed to: the echo handler here; the tunnel to a transceiver later.</summary>
@@ -47,11 +49,13 @@ public interface ISessionHandler
     void OnCallEnded(CallEndReason reason);
 }
 
-public sealed record CallInfo(ulong SessionId, string CallId, int OpusPayloadType);
+/// <param name="Feed">Frames for the caller from any thread, sent by the media loop paced at 20 ms; and a way to end the call.</param>
+public sealed record CallInfo(ulong SessionId, string CallId, int OpusPayloadType, CallerFeed Feed);
 
 public interface ISessionHandlerFactory
 {
-    ISessionHandler Create(CallInfo call);
+    /// <summary>A handler for a new call, or a refusal (no capacity) that the caller gets as 503.</summary>
+    bool TryCreate(CallInfo call, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ISessionHandler? handler, out string? refusal);
 }
 
 /// <summary>Sends each caller frame straight back; the outbound stream gives it a new SSRC, sequence and timestamp base.</summary>
@@ -66,5 +70,10 @@ public sealed class EchoSessionHandler : ISessionHandler
 
 public sealed class EchoSessionHandlerFactory : ISessionHandlerFactory
 {
-    public ISessionHandler Create(CallInfo call) => new EchoSessionHandler();
+    public bool TryCreate(CallInfo call, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ISessionHandler? handler, out string? refusal)
+    {
+        handler = new EchoSessionHandler();
+        refusal = null;
+        return true;
+    }
 }

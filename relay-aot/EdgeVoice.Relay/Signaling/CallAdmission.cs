@@ -59,9 +59,15 @@ internal sealed class CallAdmission
                 var now = _loop.Now;
                 var ice = new IceLiteAgent(ufrag, password, offer.IceUfrag, now, _settings.Ice);
                 var dtls = new DtlsServer(_certificate, clientFingerprint, ProfilePreference, _settings.HandshakeTimeout, _loop.Wake);
-                var handler = _handlers.Create(new CallInfo(id, callId, offer.Opus.PayloadType));
+                var feed = new CallerFeed(_loop.WakeTimers);
+                if (!_handlers.TryCreate(new CallInfo(id, callId, offer.Opus.PayloadType, feed), out var handler, out string? refusal))
+                {
+                    dtls.Close();
+                    _table.Release();
+                    return new Admission(AdmissionStatus.Full, null, null, refusal);
+                }
                 var session = new CallSession(id, callId, ufrag, password, ice, dtls, offer.Opus.PayloadType,
-                    handler, _table, _loop, _loop.Counters, now, maxDuration);
+                    handler, feed, _table, _loop, _loop.Counters, now, maxDuration);
                 string answer = SdpAnswer.Build(offer, new SdpAnswerParameters
                 {
                     IceUfrag = ufrag,

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Serialization;
 using EdgeVoice.Relay.Media;
+using EdgeVoice.Relay.Transceivers;
 
 namespace EdgeVoice.Relay.Signaling;
 
@@ -15,9 +16,14 @@ internal sealed class SignalingEndpoints
     private readonly RelayCounters _counters;
     private readonly int _maxOfferBytes;
     private readonly ILogger _logger;
+    private readonly ICallEventSource? _events;
+    private readonly Func<IReadOnlyList<TransceiverStats>>? _transceivers;
 
-    public SignalingEndpoints(CallAdmission admission, CallerAuthorizer authorizer, RelayCounters counters, int maxOfferBytes, ILogger logger)
+    public SignalingEndpoints(CallAdmission admission, CallerAuthorizer authorizer, RelayCounters counters, int maxOfferBytes, ILogger logger,
+        ICallEventSource? events = null, Func<IReadOnlyList<TransceiverStats>>? transceivers = null)
     {
+        _events = events;
+        _transceivers = transceivers;
         _admission = admission;
         _authorizer = authorizer;
         _counters = counters;
@@ -29,6 +35,7 @@ internal sealed class SignalingEndpoints
     {
         routes.MapPost("/v1/calls", CreateCallAsync);
         routes.MapDelete("/v1/calls/{id}", HangUp);
+        routes.MapGet("/v1/calls/{id}/events", StreamEventsAsync);
         routes.MapPost("/v1/tokens", MintTokenAsync);
         routes.MapGet("/v1/stats", Stats);
         routes.MapGet("/healthz", context => context.Response.WriteAsync("ok"));
@@ -85,6 +92,49 @@ internal sealed class SignalingEndpoints
         return Task.CompletedTask;
     }
 
+    /// <summary>Server-sent events: the call's transcripts, agent text and agent states as the transceiver reports them, until the call ends.</summary>
+    private async Task StreamEventsAsync(HttpContext context)
+    {
+        if (!_authorizer.TryAuthorizeCaller(context.Request.Headers.Authorization, context.Request.Headers.Origin, DateTimeOffset.UtcNow,
+                out _, out string? denial))
+        {
+            await Problem(context, StatusCodes.Status401Unauthorized, denial);
+            return;
+        }
+        string id = (string)context.Request.RouteValues["id"]!;
+        if (_events is null)
+        {
+            await Problem(context, StatusCodes.Status404NotFound, "this relay echoes calls (no transceivers: section), so calls have no events");
+            return;
+        }
+        if (!_events.TrySubscribe(id, out var subscription))
+        {
+            await Problem(context, StatusCodes.Status404NotFound, "no such call");
+            return;
+        }
+        using (subscription)
+        {
+            context.Response.StatusCode = StatusCodes.Status200OK;
+            context.Response.ContentType = "text/event-stream";
+            context.Response.Headers.CacheControl = "no-cache";
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            try
+            {
+                await foreach (var e in subscription!.Reader.ReadAllAsync(context.RequestAborted))
+                {
+                    string json = System.Text.Json.JsonSerializer.Serialize(new CallEventData(e.Kind, e.Text, (long)e.At.TotalMilliseconds), SignalingJson.Default.CallEventData);
+                    await context.Response.WriteAsync($"event: {e.Kind}\ndata: {json}\n\n", context.RequestAborted);
+                    await context.Response.Body.FlushAsync(context.RequestAborted);
+                }
+                await context.Response.WriteAsync("event: call_ended\ndata: {}\n\n", context.RequestAborted);
+            }
+            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+            {
+                // The client went away.
+            }
+        }
+    }
+
     private async Task MintTokenAsync(HttpContext context)
     {
         if (!_authorizer.TryAuthorizeApiKey(context.Request.Headers.Authorization, out string? keyId))
@@ -120,7 +170,8 @@ internal sealed class SignalingEndpoints
             return Problem(context, StatusCodes.Status401Unauthorized, "an API key is required");
         var c = _counters;
         var stats = new RelayStats(c.CallsConnected, c.DatagramsReceived, c.RtpReceived, c.RtpSent, c.RtcpReceived,
-            c.StunForged, c.StunRejected, c.StunUnknownSession, c.StunMalformed, c.SrtpRejected, c.UnroutedDatagrams, c.DtlsFailed);
+            c.StunForged, c.StunRejected, c.StunUnknownSession, c.StunMalformed, c.SrtpRejected, c.UnroutedDatagrams, c.DtlsFailed,
+            _transceivers?.Invoke());
         return context.Response.WriteAsJsonAsync(stats, SignalingJson.Default.RelayStats);
     }
 
@@ -177,8 +228,26 @@ public sealed record RelayStats(
     [property: JsonPropertyName("stun_malformed")] long StunMalformed,
     [property: JsonPropertyName("srtp_rejected")] long SrtpRejected,
     [property: JsonPropertyName("unrouted_datagrams")] long UnroutedDatagrams,
-    [property: JsonPropertyName("dtls_failed")] long DtlsFailed);
+    [property: JsonPropertyName("dtls_failed")] long DtlsFailed,
+    [property: JsonPropertyName("transceivers")] IReadOnlyList<TransceiverStats>? Transceivers = null);
 
+/// <summary>One transceiver of the pool as the relay sees it (absent from stats when the relay echoes).</summary>
+public sealed record TransceiverStats(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("address")] string Address,
+    [property: JsonPropertyName("connected")] bool Connected,
+    [property: JsonPropertyName("capacity")] uint Capacity,
+    [property: JsonPropertyName("sessions")] uint Sessions,
+    [property: JsonPropertyName("queue_depth")] uint QueueDepth,
+    [property: JsonPropertyName("dial_attempts")] int DialAttempts);
+
+/// <summary>The data line of one server-sent call event.</summary>
+public sealed record CallEventData(
+    [property: JsonPropertyName("kind")] string Kind,
+    [property: JsonPropertyName("text")] string Text,
+    [property: JsonPropertyName("at_ms")] long AtMilliseconds);
+
+[JsonSerializable(typeof(CallEventData))]
 [JsonSerializable(typeof(TokenRequest))]
 [JsonSerializable(typeof(TokenResponse))]
 [JsonSerializable(typeof(RelayStats))]

@@ -63,7 +63,8 @@ public sealed class RelayProcess : IAsyncDisposable
     /// <summary>Starts the relay chosen by EDGEVOICE_TEST_RELAY.</summary>
     public static Task<RelayProcess> StartAsync(ITestOutputHelper? output) => StartAsync(RelayKinds.Selected, output);
 
-    public static async Task<RelayProcess> StartAsync(RelayKind kind, ITestOutputHelper? output)
+    /// <param name="extraYaml">Sections appended to EdgeVoice's relay config (e.g. <c>transceivers:</c>).</param>
+    public static async Task<RelayProcess> StartAsync(RelayKind kind, ITestOutputHelper? output, string extraYaml = "")
     {
         var binary = kind == RelayKind.Pion ? await EnsurePionRelayAsync() : EnsurePublishedRelay();
         // A free port can be taken between probing and binding; try fresh ports a few times.
@@ -76,7 +77,7 @@ public sealed class RelayProcess : IAsyncDisposable
                 Convert.ToHexString(Guid.NewGuid().ToByteArray()).ToLowerInvariant());
             try
             {
-                return await LaunchAsync(kind, binary, endpoints, output);
+                return await LaunchAsync(kind, binary, endpoints, output, extraYaml);
             }
             catch (RelayExitedException e)
             {
@@ -86,7 +87,7 @@ public sealed class RelayProcess : IAsyncDisposable
         throw last!;
     }
 
-    private static async Task<RelayProcess> LaunchAsync(RelayKind kind, string binary, RelayEndpoints endpoints, ITestOutputHelper? output)
+    private static async Task<RelayProcess> LaunchAsync(RelayKind kind, string binary, RelayEndpoints endpoints, ITestOutputHelper? output, string extraYaml)
     {
         string? tempDir = null;
         IReadOnlyList<string> arguments;
@@ -98,7 +99,7 @@ public sealed class RelayProcess : IAsyncDisposable
         {
             tempDir = Directory.CreateTempSubdirectory("edgevoice-relay-test-").FullName;
             var configPath = Path.Combine(tempDir, "relay.yaml");
-            await File.WriteAllTextAsync(configPath, EdgeVoiceRelayLaunch.ConfigYaml(endpoints));
+            await File.WriteAllTextAsync(configPath, EdgeVoiceRelayLaunch.ConfigYaml(endpoints) + "\n" + extraYaml);
             arguments = EdgeVoiceRelayLaunch.Arguments(configPath, endpoints);
         }
 

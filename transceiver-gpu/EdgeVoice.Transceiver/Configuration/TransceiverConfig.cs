@@ -126,6 +126,7 @@ public sealed record TransceiverConfig(
         int maxSessions = limits.Int("max_sessions", 64, 1, 100_000);
         int maxReply = limits.Int("max_reply_chars", 2_000, 10, 1_000_000);
 
+        top.ReadElsewhere("tunnel");
         top.RejectUnknown();
         var config = new TransceiverConfig(file, deviceConfig, bitrate, jitter, vadConfig, turnSettings, preRoll, bargeIn,
             asrConfig, agentConfig, ttsConfig, maxSessions, maxReply);

@@ -40,6 +40,9 @@ internal sealed class YamlSection
         return null;
     }
 
+    /// <summary>Marks a section another parser reads (e.g. <c>tunnel:</c>, read by EdgeVoice.Tunnel's TunnelConfig) as known.</summary>
+    public bool ReadElsewhere(string key) => Find(key) is not null;
+
     public YamlSection Section(string key)
     {
         var node = Find(key);

@@ -50,6 +50,12 @@ public sealed class VoicePipeline : IAsyncDisposable
     public long RecoveredFrames => Interlocked.Read(ref _context.RecoveredFrames);
     public long DroppedAgentFrames => Interlocked.Read(ref _context.DroppedAgentFrames);
 
+    /// <summary>Takes a caller frame without waiting; false when the input queue is full (the frame is dropped) or closed.</summary>
+    public bool TryWrite(MediaFrame frame) => _input.Writer.TryWrite(frame);
+
+    /// <summary>Caller frames waiting to be ingested.</summary>
+    public int PendingInput => _input.Reader.Count;
+
     public ValueTask WriteAsync(MediaFrame frame, CancellationToken cancellationToken = default) => _input.Writer.WriteAsync(frame, cancellationToken);
 
     /// <summary>No more caller frames: the stages drain and complete.</summary>

@@ -1,0 +1,110 @@
+namespace EdgeVoice.Relay.Sessions;
+
+/// <summary>
+/// What other threads hand a call's media loop: frames for the caller (a bounded ring, copied in, no allocation) and a
+/// request to end the call. The loop drains one frame per 20 ms (<see cref="CallSession"/> paces it), so frames that
+/// arrive in bursts reach the caller evenly; when full, the oldest frame is dropped to keep the delay bounded.
+/// </summary>
+public sealed class CallerFeed
+{
+    public const int DefaultCapacity = 50;
+    public const int MaxPayload = 1200;
+
+    private readonly Lock _gate = new();
+    private readonly Action _wakeLoop;
+    private readonly byte[] _payloads;
+    private readonly int[] _lengths;
+    private readonly ushort[] _sequences;
+    private readonly uint[] _timestamps;
+    private readonly bool[] _markers;
+    private int _head;
+    private int _count;
+    private long _dropped;
+    private volatile string? _endReason;
+
+    /// <param name="wakeLoop">Makes the media loop run its timers soon; called when the feed goes from empty to not empty, or on an end request.</param>
+    public CallerFeed(Action wakeLoop, int capacity = DefaultCapacity)
+    {
+        _wakeLoop = wakeLoop;
+        _payloads = new byte[capacity * MaxPayload];
+        _lengths = new int[capacity];
+        _sequences = new ushort[capacity];
+        _timestamps = new uint[capacity];
+        _markers = new bool[capacity];
+    }
+
+    public int Capacity => _lengths.Length;
+
+    public int Count
+    {
+        get { lock (_gate) return _count; }
+    }
+
+    /// <summary>Frames dropped because the feed was full (oldest first) or too large.</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    public bool EndRequested => _endReason is not null;
+    public string? EndReason => _endReason;
+
+    /// <summary>Queues a frame for the caller; any thread.</summary>
+    public void Enqueue(ushort sequence, uint rtpTimestamp, bool marker, ReadOnlySpan<byte> payload)
+    {
+        if (payload.Length > MaxPayload)
+        {
+            Interlocked.Increment(ref _dropped);
+            return;
+        }
+        bool wasEmpty;
+        lock (_gate)
+        {
+            wasEmpty = _count == 0;
+            if (_count == Capacity)
+            {
+                _head = (_head + 1) % Capacity;
+                _count--;
+                Interlocked.Increment(ref _dropped);
+            }
+            int slot = (_head + _count) % Capacity;
+            payload.CopyTo(_payloads.AsSpan(slot * MaxPayload, MaxPayload));
+            _lengths[slot] = payload.Length;
+            _sequences[slot] = sequence;
+            _timestamps[slot] = rtpTimestamp;
+            _markers[slot] = marker;
+            _count++;
+        }
+        if (wasEmpty)
+            _wakeLoop();
+    }
+
+    /// <summary>Takes the oldest frame into <paramref name="payload"/> (at least <see cref="MaxPayload"/> bytes); media loop only.</summary>
+    public bool TryDequeue(Span<byte> payload, out int length, out ushort sequence, out uint rtpTimestamp, out bool marker)
+    {
+        lock (_gate)
+        {
+            if (_count == 0)
+            {
+                length = 0;
+                sequence = 0;
+                rtpTimestamp = 0;
+                marker = false;
+                return false;
+            }
+            int slot = _head;
+            length = _lengths[slot];
+            _payloads.AsSpan(slot * MaxPayload, length).CopyTo(payload);
+            sequence = _sequences[slot];
+            rtpTimestamp = _timestamps[slot];
+            marker = _markers[slot];
+            _head = (_head + 1) % Capacity;
+            _count--;
+            return true;
+        }
+    }
+
+    /// <summary>Asks the media loop to end the call (e.g. its transceiver closed the session); any thread.</summary>
+    public void RequestEnd(string reason)
+    {
+        _endReason ??= reason;
+        _wakeLoop();
+    }
+}

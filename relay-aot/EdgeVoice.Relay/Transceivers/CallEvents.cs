@@ -1,0 +1,84 @@
+using System.Threading.Channels;
+using EdgeVoice.Tunnel.Control;
+
+namespace EdgeVoice.Relay.Transceivers;
+
+/// <summary>One event of a call as the caller's event stream shows it.</summary>
+/// <param name="Kind">transcript_partial, transcript_final, agent_state or agent_text.</param>
+/// <param name="At">Time since the call was placed.</param>
+public sealed record CallEvent(string Kind, string Text, TimeSpan At)
+{
+    public static string KindName(SessionEventKind kind) => kind switch
+    {
+        SessionEventKind.TranscriptPartial => "transcript_partial",
+        SessionEventKind.TranscriptFinal => "transcript_final",
+        SessionEventKind.AgentState => "agent_state",
+        SessionEventKind.AgentText => "agent_text",
+        _ => "unknown",
+    };
+}
+
+/// <summary>Where the signaling endpoint finds a call's events: the transceiver pool, or nothing with the echo handler.</summary>
+public interface ICallEventSource
+{
+    /// <summary>Subscribes to a live call's events (earlier ones are replayed first); false when no such call is placed.</summary>
+    bool TrySubscribe(string callId, out CallEventSubscription? subscription);
+}
+
+/// <summary>A reader of one call's events; the channel completes when the call ends. Dispose to stop listening.</summary>
+public sealed class CallEventSubscription(ChannelReader<CallEvent> reader, Action unsubscribe) : IDisposable
+{
+    public ChannelReader<CallEvent> Reader { get; } = reader;
+
+    public void Dispose() => unsubscribe();
+}
+
+/// <summary>A call's events so far (bounded) and its live subscribers; thread-safe.</summary>
+internal sealed class CallEventLog
+{
+    private const int MaxKept = 256;
+    /// <summary>A subscriber that falls this far behind loses the oldest events rather than holding the tunnel thread.</summary>
+    private const int SubscriberBuffer = 256;
+
+    private readonly Lock _gate = new();
+    private readonly Queue<CallEvent> _kept = new();
+    private readonly List<Channel<CallEvent>> _subscribers = new();
+    private bool _completed;
+
+    public void Add(CallEvent e)
+    {
+        lock (_gate)
+        {
+            if (_completed) return;
+            if (_kept.Count == MaxKept) _kept.Dequeue();
+            _kept.Enqueue(e);
+            foreach (var s in _subscribers) s.Writer.TryWrite(e);
+        }
+    }
+
+    public CallEventSubscription Subscribe()
+    {
+        var channel = Channel.CreateBounded<CallEvent>(new BoundedChannelOptions(SubscriberBuffer) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+        lock (_gate)
+        {
+            foreach (var e in _kept) channel.Writer.TryWrite(e);
+            if (_completed) channel.Writer.TryComplete();
+            else _subscribers.Add(channel);
+        }
+        return new CallEventSubscription(channel.Reader, () =>
+        {
+            lock (_gate) _subscribers.Remove(channel);
+            channel.Writer.TryComplete();
+        });
+    }
+
+    public void Complete()
+    {
+        lock (_gate)
+        {
+            _completed = true;
+            foreach (var s in _subscribers) s.Writer.TryComplete();
+            _subscribers.Clear();
+        }
+    }
+}

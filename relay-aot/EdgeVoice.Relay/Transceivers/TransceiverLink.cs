@@ -1,0 +1,114 @@
+using System.Net;
+using EdgeVoice.Tunnel.Control;
+using EdgeVoice.Tunnel.Quic;
+using TunnelFrame = EdgeVoice.Tunnel.Media.MediaFrame;
+using MediaDirection = EdgeVoice.Tunnel.Media.MediaDirection;
+using MediaFrameFlags = EdgeVoice.Tunnel.Media.MediaFrameFlags;
+
+namespace EdgeVoice.Relay.Transceivers;
+
+/// <summary>
+/// The relay's tunnel to one transceiver (a <see cref="TunnelClient"/> that keeps redialing) and what the relay knows
+/// of its load: connected or not, its capacity and session count from Hello and load reports, and the calls placed on it.
+/// </summary>
+internal sealed class TransceiverLink : IDisposable
+{
+    private readonly TunnelClient _client;
+    private readonly TransceiverPool _pool;
+    private readonly ILogger _logger;
+    private volatile bool _connected;
+    private int _placed;
+    private uint _capacity;
+    private uint _reportedSessions;
+    private uint _queueDepth;
+
+    public TransceiverLink(string name, IPEndPoint address, TunnelOptions options, TransceiverPool pool, ILogger logger)
+    {
+        Name = name;
+        Address = address;
+        _pool = pool;
+        _logger = logger;
+        _client = new TunnelClient(options, address);
+        _client.EventReceived += OnEvent;
+        _client.MediaReceived += OnMedia;
+    }
+
+    public string Name { get; }
+    public IPEndPoint Address { get; }
+    public bool IsConnected => _connected;
+    public uint Capacity => Volatile.Read(ref _capacity);
+    /// <summary>Sessions on the transceiver as the relay sees it: its last report, or the calls placed since if more.</summary>
+    public uint Load => Math.Max(Volatile.Read(ref _reportedSessions), (uint)Volatile.Read(ref _placed));
+    /// <summary>Caller frames waiting on the transceiver at its last report: a backlog means it is falling behind.</summary>
+    public uint QueueDepth => Volatile.Read(ref _queueDepth);
+    public long MediaDropped;
+
+    public void Start() => _client.Start();
+
+    /// <summary>Dial attempts so far (each redial after a failed or closed connection counts).</summary>
+    public int Attempts => _client.Attempts;
+
+    /// <summary>The live tunnel connection (null between attempts), for its counters.</summary>
+    public TunnelConnection? Connection => _client.Connection;
+
+    /// <summary>Takes one slot for a new call if the transceiver is connected and not full.</summary>
+    public bool TryPlace()
+    {
+        if (!_connected) return false;
+        while (true)
+        {
+            int placed = Volatile.Read(ref _placed);
+            if (Math.Max(Volatile.Read(ref _reportedSessions), (uint)placed) >= Capacity) return false;
+            if (Interlocked.CompareExchange(ref _placed, placed + 1, placed) == placed) return true;
+        }
+    }
+
+    public void Unplace() => Interlocked.Decrement(ref _placed);
+
+    public bool SendControl(ControlMessage message) => _client.SendControl(message);
+
+    public bool TrySendMedia(in TunnelFrame frame) => _client.TrySendMedia(frame);
+
+    // Runs on the tunnel client's thread: nothing here blocks.
+    private void OnEvent(TunnelEvent e)
+    {
+        switch (e.Kind)
+        {
+            case TunnelEventKind.Connected or TunnelEventKind.Reconnected:
+                Volatile.Write(ref _capacity, _client.Connection?.PeerHello?.Capacity ?? 0);
+                _connected = true;
+                _logger.LogInformation("transceiver {Name} ({Address}) connected, capacity {Capacity}", Name, Address, Capacity);
+                break;
+            case TunnelEventKind.Closed:
+                if (_connected && e.Error != TunnelError.ClosedLocally)
+                    _logger.LogWarning("transceiver {Name} ({Address}) lost: {Error} {Detail}", Name, Address, e.Error, e.Detail);
+                _connected = false;
+                _pool.OnLinkLost(this);
+                break;
+            case TunnelEventKind.Message when e.Message is LoadReportMessage report:
+                Volatile.Write(ref _capacity, report.Capacity);
+                Volatile.Write(ref _reportedSessions, report.Sessions);
+                Volatile.Write(ref _queueDepth, report.QueueDepth);
+                break;
+            case TunnelEventKind.Message when e.Message is SessionEventMessage sessionEvent:
+                _pool.OnSessionEvent(this, sessionEvent);
+                break;
+            case TunnelEventKind.Message when e.Message is SessionCloseMessage close:
+                _pool.OnSessionClosed(this, close);
+                break;
+        }
+    }
+
+    private void OnMedia(ReadOnlySpan<byte> datagram)
+    {
+        if (!TunnelFrame.TryParse(datagram, out var frame, out _) || frame.Direction != MediaDirection.Downlink
+            || !_pool.TryFindSession(frame.SessionId, this, out var handler))
+        {
+            Interlocked.Increment(ref MediaDropped);
+            return;
+        }
+        handler.Call.Feed.Enqueue((ushort)frame.Sequence, frame.RtpTimestamp, (frame.Flags & MediaFrameFlags.Marker) != 0, frame.Payload);
+    }
+
+    public void Dispose() => _client.Dispose();
+}
