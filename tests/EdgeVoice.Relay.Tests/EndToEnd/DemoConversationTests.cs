@@ -22,18 +22,7 @@ public sealed class DemoConversationTests(PlaywrightDriver driver, ITestOutputHe
     {
         await using var rig = await ConversationRig.StartAsync(publishedRelay: true, output: output);
         string question = await SpeakAsync("what time is it");
-        var browser = await driver.Playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ChromiumCaller.ExecutablePath,
-            Headless = true,
-            Args =
-            [
-                "--no-sandbox", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                $"--use-file-for-fake-audio-capture={question}",
-                "--autoplay-policy=no-user-gesture-required", "--webrtc-ip-handling-policy=default_public_interface_only",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-gpu",
-            ],
-        });
+        var browser = await ChromiumCaller.LaunchBrowserAsync(driver.Playwright, question);
         try
         {
             var page = await browser.NewPageAsync();

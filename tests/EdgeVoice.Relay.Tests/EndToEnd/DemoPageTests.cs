@@ -14,18 +14,7 @@ public sealed class DemoPageTests(PlaywrightDriver driver, ITestOutputHelper out
     public async Task Demo_page_calls_with_a_client_token_hears_packets_and_hangs_up()
     {
         await using var relay = await RelayProcess.StartAsync(output);
-        var browser = await driver.Playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ChromiumCaller.ExecutablePath,
-            Headless = true,
-            Args =
-            [
-                "--no-sandbox", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                $"--use-file-for-fake-audio-capture={ToneWav.Write(_temp.FullName, 600)}",
-                "--autoplay-policy=no-user-gesture-required", "--webrtc-ip-handling-policy=default_public_interface_only",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-gpu",
-            ],
-        });
+        var browser = await ChromiumCaller.LaunchBrowserAsync(driver.Playwright, ToneWav.Write(_temp.FullName, 600));
         try
         {
             var page = await browser.NewPageAsync();

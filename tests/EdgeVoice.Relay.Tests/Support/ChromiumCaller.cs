@@ -29,9 +29,9 @@ public sealed class ChromiumCaller : IAsyncDisposable
         get { lock (_console) { return string.Join('\n', _console); } }
     }
 
-    public static async Task<ChromiumCaller> LaunchAsync(IPlaywright playwright, string microphoneWav, Uri page)
-    {
-        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+    /// <summary>Debian's Chromium, headless, with a fake microphone playing <paramref name="microphoneWav"/> (48 kHz mono).</summary>
+    public static Task<IBrowser> LaunchBrowserAsync(IPlaywright playwright, string microphoneWav) =>
+        playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = ExecutablePath,
             Headless = true,
@@ -51,6 +51,10 @@ public sealed class ChromiumCaller : IAsyncDisposable
                 "--disable-gpu",
             ],
         });
+
+    public static async Task<ChromiumCaller> LaunchAsync(IPlaywright playwright, string microphoneWav, Uri page)
+    {
+        var browser = await LaunchBrowserAsync(playwright, microphoneWav);
         try
         {
             var tab = await browser.NewPageAsync();
