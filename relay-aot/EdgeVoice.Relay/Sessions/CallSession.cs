@@ -56,7 +56,6 @@ internal sealed class CallSession : ICallerOutput
     private readonly RtpReceiveStatistics _receiveStats = new();
     private uint _inSsrc;
     private TimeSpan _nextReport;
-    private TimeSpan _lastReceivedAt;
     private uint _lastSentTimestamp;
     private TimeSpan _lastSentAt;
     private TimeSpan _clockForReports;
@@ -172,7 +171,6 @@ internal sealed class CallSession : ICallerOutput
         _counters.RtpReceived++;
         _inSsrc = header.Ssrc;
         _receiveStats.Update(header.SequenceNumber, header.Timestamp, ToRtpClock(now));
-        _lastReceivedAt = now;
         if (header.PayloadType != OpusPayloadType)
             return;
         var frame = new MediaFrame(header.SequenceNumber, header.Timestamp, header.Marker,
