@@ -58,6 +58,8 @@ public sealed class EngineFactoryTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(TinyPiperVoice.SampleRate, engines.Tts.SampleRate);
         // Two ONNX models opened on a CUDA request: each says where it runs.
         Assert.Equal(2, log.Count(l => l.Contains("runs on the") && l.Contains("execution provider")));
+        // Silero VAD stays on the CPU even on a CUDA request (it is slower on a GPU; see EngineFactory).
+        Assert.Contains(log, l => l.Contains("silero_vad.onnx runs on the CPU execution provider"));
 
         var pieces = new List<string>();
         await foreach (var p in engines.Agent.ReplyAsync("hello", CancellationToken.None)) pieces.Add(p);

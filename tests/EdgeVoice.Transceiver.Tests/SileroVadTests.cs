@@ -49,6 +49,22 @@ public sealed class SileroVadTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Binding_inputs_again_per_chunk_as_on_cuda_gives_the_same_probabilities()
+    {
+        // The GPU path rebinds its inputs each chunk (ONNX Runtime copies bound CPU inputs to the GPU at bind time);
+        // here on the CPU provider it must compute exactly what the bind-once path computes.
+        var onnx = new OnnxSessionFactory(new DeviceConfig("cpu", 0), _ => { });
+        var session = onnx.Open(await Model.Value);
+        var speech = PolyphaseResampler.Convert(Speech.Say("what is the weather today"), EspeakNg.SampleRate, 16_000);
+        using var once = new SileroVad(session);
+        using var each = new SileroVad(session, onDevice: true);
+        var a = Probabilities(once, speech);
+        var b = Probabilities(each, speech);
+        Assert.Equal(a, b);
+        Assert.True(a.Count(x => x > 0.5f) > a.Length / 3);
+    }
+
+    [Fact]
     public async Task A_chunk_allocates_nothing_managed()
     {
         var onnx = new OnnxSessionFactory(new DeviceConfig("cpu", 0), _ => { });
