@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using EdgeVoice.Transceiver.Accelerator;
 using EdgeVoice.Transceiver.Configuration;
 using EdgeVoice.Transceiver.Pipeline;
 using EdgeVoice.Transceiver.Vad;
@@ -51,12 +52,14 @@ internal static class GpuFigures
         Console.WriteLine($"  cpu   p50 {Percentile(cpuLatency, 0.5):F3} ms  p99 {Percentile(cpuLatency, 0.99):F3} ms");
         Console.WriteLine($"  cuda  p50 {Percentile(gpuLatency, 0.5):F3} ms  p99 {Percentile(gpuLatency, 0.99):F3} ms  (cuda/cpu p50 {Percentile(gpuLatency, 0.5) / Percentile(cpuLatency, 0.5):F2}x)");
 
+        using var gpuUse = AcceleratorUse.Open(new DeviceConfig("cuda", deviceId), Console.WriteLine);
         Console.WriteLine($"concurrent sessions on one shared model session, {chunksPerSession} chunks each (real-time sessions = chunks/s x 32 ms):");
         foreach (int n in sessionCounts)
         {
             double cpuRate = Throughput(cpu, chunks, n, chunksPerSession);
             double gpuRate = Throughput(gpu, chunks, n, chunksPerSession, onDevice: true);
-            Console.WriteLine($"  {n,4} sessions: cpu {cpuRate,9:F0} chunks/s ({cpuRate * ChunkSeconds,6:F0} real-time)   cuda {gpuRate,9:F0} chunks/s ({gpuRate * ChunkSeconds,6:F0} real-time)   cuda/cpu {gpuRate / cpuRate:F2}x");
+            ushort used = gpuUse.Permille(); // NVML's last sample period ends with the CUDA run
+            Console.WriteLine($"  {n,4} sessions: cpu {cpuRate,9:F0} chunks/s ({cpuRate * ChunkSeconds,6:F0} real-time)   cuda {gpuRate,9:F0} chunks/s ({gpuRate * ChunkSeconds,6:F0} real-time)   cuda/cpu {gpuRate / cpuRate:F2}x   load report ({gpuUse.Source}) {used / 10.0:F1}%");
         }
         return decisionsDiffer * 100 > chunks.Count ? 1 : 0;
     }

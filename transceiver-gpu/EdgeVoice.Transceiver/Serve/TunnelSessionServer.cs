@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Threading.Channels;
+using EdgeVoice.Transceiver.Accelerator;
 using EdgeVoice.Transceiver.Configuration;
 using EdgeVoice.Transceiver.Pipeline;
 using EdgeVoice.Tunnel.Control;
@@ -30,9 +31,7 @@ public sealed class TunnelSessionServer : IAsyncDisposable
     private readonly Task _worker;
     private readonly Task _reporter;
     private readonly TimeSpan _reportInterval;
-    private readonly Stopwatch _cpuClock = Stopwatch.StartNew();
-    private TimeSpan _lastCpu = Process.GetCurrentProcess().TotalProcessorTime;
-    private TimeSpan _lastCpuAt;
+    private readonly AcceleratorUse _acceleratorUse;
     private long _uplinkDropped;
     private int _disposed;
 
@@ -40,6 +39,7 @@ public sealed class TunnelSessionServer : IAsyncDisposable
     {
         _log = log;
         _host = new SessionHost(config, log);
+        _acceleratorUse = AcceleratorUse.Open(config.Device, log);
         _capacity = options.Capacity;
         _reportInterval = reportInterval;
         _tunnel = new TunnelServer(options, TunnelServer.Bind(listen));
@@ -227,22 +227,7 @@ public sealed class TunnelSessionServer : IAsyncDisposable
         uint queued = 0;
         foreach (var s in _sessions.Values)
             queued += (uint)(s.Uplink.Reader.Count + (s.Hosted?.Pipeline.PendingInput ?? 0));
-        return new LoadReportMessage((uint)_host.ActiveSessions, _capacity, queued, CpuPermille());
-    }
-
-    /// <summary>Process CPU use since the last report, per core, in 1/1000 (no GPU counters are read yet).</summary>
-    private ushort CpuPermille()
-    {
-        lock (_cpuClock)
-        {
-            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-            var at = _cpuClock.Elapsed;
-            double wall = (at - _lastCpuAt).TotalMilliseconds * Environment.ProcessorCount;
-            double used = (cpu - _lastCpu).TotalMilliseconds;
-            _lastCpu = cpu;
-            _lastCpuAt = at;
-            return wall <= 0 ? (ushort)0 : (ushort)Math.Clamp(used / wall * 1000, 0, 1000);
-        }
+        return new LoadReportMessage((uint)_host.ActiveSessions, _capacity, queued, _acceleratorUse.Permille());
     }
 
     /// <summary>Stops: every open session is closed and its relay told (SessionClose "transceiver stopping"), then the tunnel closes.</summary>
@@ -257,6 +242,7 @@ public sealed class TunnelSessionServer : IAsyncDisposable
             await CloseAsync(key.Connection, key.SessionId, notifyRelay: true);
         _tunnel.Dispose();
         _stopping.Dispose();
+        _acceleratorUse.Dispose();
     }
 
     private sealed record ControlWork(TunnelConnection Connection, SessionOpenMessage? Open, SessionCloseMessage? Close);
