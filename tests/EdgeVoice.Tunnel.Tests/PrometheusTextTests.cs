@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using EdgeVoice.Testing;
 using EdgeVoice.Tunnel.Metrics;
 
 namespace EdgeVoice.Tunnel.Tests;
@@ -191,69 +192,16 @@ public sealed class PrometheusTextTests
     }
 }
 
-/// <summary>A strict reader of the 0.0.4 text format for tests: HELP and TYPE before a family's samples, escapes undone.</summary>
-public static class ExpositionParser
+public sealed class ExpositionParserTests
 {
-    public sealed record Sample(string Name, IReadOnlyDictionary<string, string> Labels, double Value);
-
-    public static List<Sample> Parse(string text)
-    {
-        var samples = new List<Sample>();
-        var typed = new HashSet<string>(StringComparer.Ordinal);
-        Assert.EndsWith("\n", text);
-        foreach (string line in text[..^1].Split('\n'))
-        {
-            if (line.StartsWith("# HELP ", StringComparison.Ordinal))
-                continue;
-            if (line.StartsWith("# TYPE ", StringComparison.Ordinal))
-            {
-                var parts = line.Split(' ');
-                Assert.Equal(4, parts.Length);
-                Assert.Contains(parts[3], new[] { "counter", "gauge", "histogram" });
-                Assert.True(typed.Add(parts[2]), $"family {parts[2]} typed twice");
-                continue;
-            }
-            int i = 0;
-            while (i < line.Length && line[i] != '{' && line[i] != ' ') i++;
-            string name = line[..i];
-            Assert.True(PrometheusText.IsMetricName(name), $"bad name in: {line}");
-            string family = typed.Contains(name) ? name : typed.Single(f => name == f + "_bucket" || name == f + "_sum" || name == f + "_count");
-            Assert.NotNull(family);
-            var labels = new Dictionary<string, string>(StringComparer.Ordinal);
-            if (line[i] == '{')
-            {
-                i++;
-                while (line[i] != '}')
-                {
-                    int eq = line.IndexOf('=', i);
-                    string label = line[i..eq];
-                    Assert.True(PrometheusText.IsLabelName(label));
-                    Assert.Equal('"', line[eq + 1]);
-                    var value = new StringBuilder();
-                    int j = eq + 2;
-                    for (; line[j] != '"'; j++)
-                    {
-                        if (line[j] != '\\') { value.Append(line[j]); continue; }
-                        j++;
-                        value.Append(line[j] switch { '\\' => '\\', '"' => '"', 'n' => '\n', var c => throw new FormatException($"bad escape \\{c}") });
-                    }
-                    labels.Add(label, value.ToString());
-                    i = j + 1;
-                    if (line[i] == ',') i++;
-                }
-                i++;
-            }
-            Assert.Equal(' ', line[i]);
-            string number = line[(i + 1)..];
-            double parsed = number switch
-            {
-                "+Inf" => double.PositiveInfinity,
-                "-Inf" => double.NegativeInfinity,
-                "NaN" => double.NaN,
-                _ => double.Parse(number, NumberStyles.Float, CultureInfo.InvariantCulture),
-            };
-            samples.Add(new Sample(name, labels, parsed));
-        }
-        return samples;
-    }
+    /// <summary>The reader the format tests rely on must itself fail on what Prometheus would reject.</summary>
+    [Theory]
+    [InlineData("m 1\n")]
+    [InlineData("# TYPE m gauge\nm{l=\"x} 1\n")]
+    [InlineData("# TYPE m gauge\nm{l=\"\\t\"} 1\n")]
+    [InlineData("# TYPE m gauge\n# TYPE m gauge\nm 1\n")]
+    [InlineData("# TYPE m gauge\nm 1")]
+    [InlineData("# TYPE m gauge\nm{1l=\"x\"} 1\n")]
+    public void Rejects_malformed_exposition(string text) =>
+        Assert.Throws<FormatException>(() => ExpositionParser.Parse(text));
 }
