@@ -150,12 +150,35 @@ public sealed class ConversationRig : IAsyncDisposable
             return rig;
         // The relay counts a transceiver once the tunnel is up and the first load report arrived (sent on connect).
         if (!await InProcessRelay.EventuallyAsync(() => transceivers.All(t => t.Connections.Any(c => c.State == TunnelState.Connected))
-                && (relay is null || relay.Server.Transceivers.All(t => t.IsConnected && t.Capacity > 0)), TimeSpan.FromSeconds(10)))
+                && (relay is null || relay.Server.Transceivers.All(t => t.IsConnected && t.Capacity > 0)), TimeSpan.FromSeconds(10))
+            || (process is not null && !await PublishedRelayConnectedAsync(process, names.Count, TimeSpan.FromSeconds(10))))
         {
             await rig.DisposeAsync();
             throw new InvalidOperationException("the relay's tunnels to the transceivers did not come up in 10 s");
         }
         return rig;
+    }
+
+    /// <summary>The child relay's own view (GET /v1/stats): every transceiver connected with a capacity, as the in-process check reads it.</summary>
+    private static async Task<bool> PublishedRelayConnectedAsync(RelayProcess process, int count, TimeSpan timeout)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(process.BaseUri, "/v1/stats"));
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", process.Key);
+            try
+            {
+                using var response = await http.SendAsync(request);
+                var stats = System.Text.Json.JsonSerializer.Deserialize(await response.Content.ReadAsStringAsync(), EdgeVoice.Relay.Signaling.SignalingJson.Default.RelayStats);
+                if (stats?.Transceivers is { } links && links.Count == count && links.All(t => t.Connected && t.Capacity > 0))
+                    return true;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException) { }
+            await Task.Delay(50);
+        }
+        return false;
     }
 
     public async ValueTask DisposeAsync()
