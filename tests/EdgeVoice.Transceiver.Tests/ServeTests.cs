@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using EdgeVoice.Testing;
 using EdgeVoice.Transceiver.Configuration;
 using EdgeVoice.Transceiver.Serve;
 using EdgeVoice.Tunnel.Config;
@@ -110,6 +111,16 @@ public sealed class ServeTests : IAsyncLifetime
         while (_server.UplinkDropped < 100 && Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(5)) await Task.Delay(10);
         Assert.Equal(100, _server.UplinkDropped);
         Assert.Equal(1, _server.ActiveSessions);
+
+        // The same figures on /metrics: the drops under their reason, the garbled Opus frames taken in, the relay's RTT.
+        Assert.Equal(100, _server.UplinkNoSession);
+        var samples = ExpositionParser.Parse(EdgeVoice.Transceiver.Metrics.TransceiverExposition.Write(_server));
+        Assert.Equal(100, samples.Value("edgevoice_transceiver_drops_total", ("reason", "uplink_no_session")));
+        Assert.Equal(0, samples.Value("edgevoice_transceiver_drops_total", ("reason", "uplink_malformed")));
+        Assert.Equal(100, samples.Value("edgevoice_transceiver_frames_total", ("direction", "uplink")));
+        Assert.Equal(1, samples.Value("edgevoice_transceiver_sessions"));
+        Assert.Equal(1, samples.Value("edgevoice_transceiver_relays_connected"));
+        Assert.InRange(samples.Value("edgevoice_transceiver_tunnel_rtt_seconds", ("relay", "relay-1")), 1e-7, 1.0);
     }
 
     [Fact]
