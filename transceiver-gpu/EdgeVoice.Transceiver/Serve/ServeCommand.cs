@@ -89,14 +89,23 @@ internal sealed class TransceiverService(TransceiverConfig config, TunnelConfig 
     private TunnelSessionServer? _server;
     private MetricsListener? _metrics;
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
         TunnelOptions options = tunnel.CreateOptions(loggers.CreateLogger("EdgeVoice.Tunnel"));
         _server = TunnelSessionServer.Start(config, options, tunnel.Listen!, message => _logger.LogInformation("{Message}", message));
         _logger.LogInformation("serving tunnel on udp {Listen} as {Name} (capacity {Capacity}; asr={Asr} agent={Agent} tts={Tts})",
             _server.LocalEndPoint, tunnel.Name, tunnel.Capacity, config.Asr.Engine, config.Agent.Engine, config.Tts.Engine);
-        StartMetrics(_server);
-        return Task.CompletedTask;
+        try
+        {
+            StartMetrics(_server);
+        }
+        catch (ConfigurationException)
+        {
+            // Start-up fails: close the tunnel listener it had opened before the process exits.
+            await _server.DisposeAsync();
+            _server = null;
+            throw;
+        }
     }
 
     /// <summary>The Prometheus listener (metrics.listen); a default address that is taken only logs, a configured one fails start-up.</summary>
