@@ -128,9 +128,9 @@ public sealed class RelayServer : IAsyncDisposable
             HandshakeTimeout: options.Ice.ConnectTimeout,
             MaxConnecting: options.Limits.MaxHandshakesInFlight);
         TransceiverPool? pool = handlers is null && options.Transceivers is { } transceivers ? CreatePool(options.ConfigPath, transceivers, logger) : null;
-        var admission = new CallAdmission(table, loop, certificate, handlers ?? pool ?? (ISessionHandlerFactory)new EchoSessionHandlerFactory(), settings);
-        var signaling = new SignalingEndpoints(admission, new CallerAuthorizer(options.Auth), loop.Counters, options.Limits.MaxOfferBytes, logger, pool,
-            pool is null ? null : () => pool.Links.Select(l => new TransceiverStats(l.Name, l.Address.ToString(), l.IsConnected, l.Capacity, l.Load, l.QueueDepth, l.Attempts)).ToList());
+        var admission = new CallAdmission(table, loop, certificate, handlers ?? pool ?? (ISessionHandlerFactory)new EchoSessionHandlerFactory(), settings, logger);
+        var signaling = new SignalingEndpoints(admission, new CallerAuthorizer(options.Auth), new RelayMetrics(table, loop.Counters, pool),
+            (options.Metrics ?? new MetricsOptions(MetricsAccess.ApiKey)).Access, options.Limits.MaxOfferBytes, logger, pool);
 
         app.UseCors();
         signaling.Map(app);

@@ -38,7 +38,23 @@ public sealed class ConfigurationTests
         { "asr:\n  engine: whisper\n", 2, "asr.whisper.model", "Whisper ggml model is required" },
         { "asr:\n  engine: whisper\n  whisper:\n    model: /nonexistent/ggml.bin\n", 4, "asr.whisper.model", "not found: /nonexistent/ggml.bin" },
         { "vad:\n  engine: silero\n  model: /nonexistent/silero.onnx\n", 3, "vad.model", "not found: /nonexistent/silero.onnx" },
+        { "metrics:\n  listen: 9464\n", 2, "metrics.listen", "is not IP:port" },
+        { "metrics:\n  listen: localhost:9464\n", 2, "metrics.listen", "is not IP:port" },
+        { "metrics:\n  listen: 127.0.0.1:99999\n", 2, "metrics.listen", "is not IP:port" },
+        { "metrics:\n  port: 9464\n", 2, "metrics.port", "unknown setting" },
     };
+
+    [Theory]
+    [InlineData("", "127.0.0.1:9464", false)]
+    [InlineData("metrics:\n  listen: off\n", null, true)]
+    [InlineData("metrics:\n  listen: 0.0.0.0:9100\n", "0.0.0.0:9100", true)]
+    [InlineData("metrics:\n  listen: \"[::1]:9464\"\n", "[::1]:9464", true)]
+    public void Metrics_listen_defaults_to_loopback_and_can_be_moved_or_off(string yaml, string? listen, bool explicitly)
+    {
+        var metrics = TransceiverConfig.Parse("m.yaml", yaml).Metrics!;
+        Assert.Equal(listen, metrics.Listen?.ToString());
+        Assert.Equal(explicitly, metrics.Explicit);
+    }
 
     [Theory]
     [MemberData(nameof(BadConfigs))]

@@ -14,6 +14,7 @@ public class ControlCodecTests
         new LoadReportMessage(12, 64, 3, 731),
         new SessionEventMessage(9, SessionEventKind.TranscriptFinal, "open the garage door please"),
         new SessionEventMessage(9, SessionEventKind.AgentState, "speaking"),
+        new SessionEventMessage(9, SessionEventKind.TurnTiming, "asr_ms=120;agent_ms=3;tts_ms=45;reply_ms=180"),
         new PingMessage(0x0123456789ABCDEF),
         new PongMessage(42),
     };
@@ -27,6 +28,15 @@ public class ControlCodecTests
         Assert.True(n > 0);
         Assert.True(ControlCodec.TryParse(buf.AsSpan(0, n), out var parsed, out var error), error.ToString());
         Assert.Equal(message, parsed);
+    }
+
+    [Fact]
+    public void TurnTiming_event_has_the_documented_bytes()
+    {
+        // docs/tunnel-wire-format.md §3.3: Event(1, turn-timing, "reply_ms=5").
+        var buf = new byte[64];
+        int n = ControlCodec.WriteTo(new SessionEventMessage(1, SessionEventKind.TurnTiming, "reply_ms=5"), buf);
+        Assert.Equal("00000018" + "0005" + "01" + "0000000000000001" + "05" + "000A" + Convert.ToHexString("reply_ms=5"u8), Convert.ToHexString(buf, 0, n));
     }
 
     [Fact]
@@ -80,6 +90,7 @@ public class ControlCodecTests
         { "0000000E" + "0003" + "01" + "0000000000000001" + "09" + "0000", ControlError.BadEnumValue },           // close reason 9
         { "00000011" + "0004" + "01" + "00000001" + "00000002" + "00000003" + "03E9", ControlError.BadEnumValue },// use 1001‰
         { "0000000E" + "0005" + "01" + "0000000000000001" + "00" + "0000", ControlError.BadEnumValue },           // event kind 0
+        { "0000000E" + "0005" + "01" + "0000000000000001" + "06" + "0000", ControlError.BadEnumValue },           // event kind 6
         { "00000016" + "0002" + "01" + "0000000000000001" + "0000" + "0000BB80" + "01" + "0014" + "0041", ControlError.TooManyItems },
         { "00000019" + "0002" + "01" + "0000000000000001" + "0000" + "0000BB80" + "01" + "0014" + "0001" + "0001" + "61", ControlError.Truncated },
     };

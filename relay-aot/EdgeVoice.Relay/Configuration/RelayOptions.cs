@@ -17,7 +17,8 @@ public sealed record RelayOptions(
     DtlsOptions Dtls,
     LoggingOptions Logging,
     DemoOptions Demo,
-    TransceiverPoolOptions? Transceivers = null);
+    TransceiverPoolOptions? Transceivers = null,
+    MetricsOptions? Metrics = null);
 
 /// <param name="ListenUrls">Kestrel URLs for signaling, e.g. http://127.0.0.1:8080.</param>
 /// <param name="CertificatePath">PEM certificate for https URLs (absolute path).</param>
@@ -84,6 +85,19 @@ public sealed record LoggingOptions(LogLevel Level);
 
 /// <param name="PagePath">The demo web page the relay serves at / (and a client-token endpoint for it); null in production.</param>
 public sealed record DemoOptions(string? PagePath);
+
+/// <summary>Who may scrape <c>GET /metrics</c> on the signaling listener.</summary>
+public enum MetricsAccess
+{
+    /// <summary>A bearer API key, as for /v1/stats (Prometheus: <c>authorization: { credentials_file: ... }</c>).</summary>
+    ApiKey,
+    /// <summary>Anyone who reaches the listener: only where the listener is private (loopback, a scrape network).</summary>
+    Open,
+    Off,
+}
+
+/// <param name="Access">The <c>metrics.access</c> setting; api_key when absent.</param>
+public sealed record MetricsOptions(MetricsAccess Access);
 
 /// <summary>A transceiver the relay dials: its node name (as in its tunnel certificate) and tunnel address.</summary>
 public sealed record TransceiverAddress(string Name, IPEndPoint Address);

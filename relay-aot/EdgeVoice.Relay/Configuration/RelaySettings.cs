@@ -39,7 +39,23 @@ internal sealed class RelaySettings(IConfigurationRoot root, string path)
         ReadDtls(),
         new LoggingOptions(ReadLogLevel("logging:level")),
         new DemoOptions(ExistingFile("demo:page")),
-        ReadTransceivers());
+        ReadTransceivers(),
+        ReadMetrics());
+
+    private MetricsOptions ReadMetrics()
+    {
+        string? text = Scalar("metrics:access");
+        MetricsAccess? access = text?.ToLowerInvariant() switch
+        {
+            null or "api_key" => MetricsAccess.ApiKey,
+            "open" => MetricsAccess.Open,
+            "off" => MetricsAccess.Off,
+            _ => null,
+        };
+        if (access is null)
+            Error("metrics:access", $"{Show(text!)} is not a metrics access (api_key: scrapers send a bearer API key; open: no credential, for a private listener; off: no /metrics)");
+        return new MetricsOptions(access ?? MetricsAccess.ApiKey);
+    }
 
     private TransceiverPoolOptions? ReadTransceivers()
     {
@@ -508,7 +524,7 @@ internal sealed class RelaySettings(IConfigurationRoot root, string path)
         var siblings = _known.Where(k => k.StartsWith(section + ConfigurationPath.KeyDelimiter, StringComparison.OrdinalIgnoreCase)
                 && !k.Any(char.IsAsciiDigit)).Select(Field).Order().ToList();
         return siblings.Count > 0 ? $"; known settings: {string.Join(", ", siblings)}"
-            : "; known sections: http, media, auth, ice, cors, limits, dtls, logging, demo, transceivers";
+            : "; known sections: http, media, auth, ice, cors, limits, dtls, logging, demo, transceivers, metrics";
     }
 
     private static int EditDistance(string a, string b)

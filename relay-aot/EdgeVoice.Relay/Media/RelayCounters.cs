@@ -1,6 +1,6 @@
 namespace EdgeVoice.Relay.Media;
 
-/// <summary>Packet and call counters, written by the media loop only and read by the stats endpoint.</summary>
+/// <summary>Packet and call counters, written by the media loop only (but <see cref="FeedDropped"/>) and read by the stats endpoints.</summary>
 internal sealed class RelayCounters
 {
     public long DatagramsReceived;
@@ -20,4 +20,8 @@ internal sealed class RelayCounters
     public long RtcpReceived;
     public long CallsConnected;
     public long DtlsFailed;
+    /// <summary>Frames for callers dropped because a call's feed was full; written from tunnel threads, so Interlocked.</summary>
+    public long FeedDropped;
+
+    public void CountFeedDrop() => Interlocked.Increment(ref FeedDropped);
 }

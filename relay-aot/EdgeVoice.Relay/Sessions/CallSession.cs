@@ -61,6 +61,7 @@ internal sealed class CallSession : ICallerOutput
     private TimeSpan _clockForReports;
     private readonly TimeSpan _endsAt;
     private TimeSpan? _closeStartedAt;
+    private readonly ILogger? _logger;
 
     public CallSession(
         ulong id,
@@ -76,8 +77,10 @@ internal sealed class CallSession : ICallerOutput
         IDatagramSender sender,
         RelayCounters counters,
         TimeSpan createdAt,
-        TimeSpan? maxDuration = null)
+        TimeSpan? maxDuration = null,
+        ILogger? logger = null)
     {
+        _logger = logger;
         Id = id;
         CallId = callId;
         LocalUfrag = localUfrag;
@@ -296,6 +299,7 @@ internal sealed class CallSession : ICallerOutput
             // Hung up mid-handshake: stop the handshake worker now rather than at BouncyCastle's own deadline.
             _dtls.Close();
         }
+        _logger?.LogInformation("call ended trace_id={TraceId} reason={Reason}{Detail}", CallId, reason, FailureDetail is null ? "" : " detail=" + FailureDetail);
         _handler.OnCallEnded(reason);
         _inbound?.Dispose();
         _outbound?.Dispose();
@@ -371,6 +375,7 @@ internal sealed class CallSession : ICallerOutput
                     Phase = CallPhase.Connected;
                     ConnectedAt = now;
                     _counters.CallsConnected++;
+                    _logger?.LogInformation("call connected trace_id={TraceId} srtp={Profile} setup_ms={SetupMs}", CallId, keys.Profile, (long)(now - CreatedAt).TotalMilliseconds);
                     _handler.OnCallConnected(this);
                     break;
                 case DtlsEvent.Failed failed:

@@ -12,6 +12,7 @@ public sealed class CallerFeed
 
     private readonly Lock _gate = new();
     private readonly Action _wakeLoop;
+    private readonly Action? _onDropped;
     private readonly byte[] _payloads;
     private readonly int[] _lengths;
     private readonly ushort[] _sequences;
@@ -23,9 +24,11 @@ public sealed class CallerFeed
     private volatile string? _endReason;
 
     /// <param name="wakeLoop">Makes the media loop run its timers soon; called when the feed goes from empty to not empty, or on an end request.</param>
-    public CallerFeed(Action wakeLoop, int capacity = DefaultCapacity)
+    /// <param name="onDropped">Called for each dropped frame (the relay's drop counter); any thread.</param>
+    public CallerFeed(Action wakeLoop, int capacity = DefaultCapacity, Action? onDropped = null)
     {
         _wakeLoop = wakeLoop;
+        _onDropped = onDropped;
         _payloads = new byte[capacity * MaxPayload];
         _lengths = new int[capacity];
         _sequences = new ushort[capacity];
@@ -52,6 +55,7 @@ public sealed class CallerFeed
         if (payload.Length > MaxPayload)
         {
             Interlocked.Increment(ref _dropped);
+            _onDropped?.Invoke();
             return;
         }
         bool wasEmpty;
@@ -63,6 +67,7 @@ public sealed class CallerFeed
                 _head = (_head + 1) % Capacity;
                 _count--;
                 Interlocked.Increment(ref _dropped);
+                _onDropped?.Invoke();
             }
             int slot = (_head + _count) % Capacity;
             payload.CopyTo(_payloads.AsSpan(slot * MaxPayload, MaxPayload));

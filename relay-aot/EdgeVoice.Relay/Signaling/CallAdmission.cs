@@ -29,9 +29,11 @@ internal sealed class CallAdmission
     private readonly DtlsCertificate _certificate;
     private readonly ISessionHandlerFactory _handlers;
     private readonly MediaSettings _settings;
+    private readonly ILogger? _logger;
 
-    public CallAdmission(SessionTable table, MediaLoop loop, DtlsCertificate certificate, ISessionHandlerFactory handlers, MediaSettings settings)
+    public CallAdmission(SessionTable table, MediaLoop loop, DtlsCertificate certificate, ISessionHandlerFactory handlers, MediaSettings settings, ILogger? logger = null)
     {
+        _logger = logger;
         _table = table;
         _loop = loop;
         _certificate = certificate;
@@ -59,7 +61,7 @@ internal sealed class CallAdmission
                 var now = _loop.Now;
                 var ice = new IceLiteAgent(ufrag, password, offer.IceUfrag, now, _settings.Ice);
                 var dtls = new DtlsServer(_certificate, clientFingerprint, ProfilePreference, _settings.HandshakeTimeout, _loop.Wake);
-                var feed = new CallerFeed(_loop.WakeTimers);
+                var feed = new CallerFeed(_loop.WakeTimers, onDropped: _loop.Counters.CountFeedDrop);
                 if (!_handlers.TryCreate(new CallInfo(id, callId, offer.Opus.PayloadType, feed), out var handler, out string? refusal))
                 {
                     dtls.Close();
@@ -67,7 +69,7 @@ internal sealed class CallAdmission
                     return new Admission(AdmissionStatus.Full, null, null, refusal);
                 }
                 var session = new CallSession(id, callId, ufrag, password, ice, dtls, offer.Opus.PayloadType,
-                    handler, feed, _table, _loop, _loop.Counters, now, maxDuration);
+                    handler, feed, _table, _loop, _loop.Counters, now, maxDuration, _logger);
                 string answer = SdpAnswer.Build(offer, new SdpAnswerParameters
                 {
                     IceUfrag = ufrag,

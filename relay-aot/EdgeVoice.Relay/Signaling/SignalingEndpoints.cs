@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json.Serialization;
-using EdgeVoice.Relay.Media;
+using EdgeVoice.Relay.Configuration;
 using EdgeVoice.Relay.Transceivers;
 
 namespace EdgeVoice.Relay.Signaling;
@@ -13,20 +13,20 @@ internal sealed class SignalingEndpoints
 {
     private readonly CallAdmission _admission;
     private readonly CallerAuthorizer _authorizer;
-    private readonly RelayCounters _counters;
+    private readonly RelayMetrics _metrics;
+    private readonly MetricsAccess _metricsAccess;
     private readonly int _maxOfferBytes;
     private readonly ILogger _logger;
     private readonly ICallEventSource? _events;
-    private readonly Func<IReadOnlyList<TransceiverStats>>? _transceivers;
 
-    public SignalingEndpoints(CallAdmission admission, CallerAuthorizer authorizer, RelayCounters counters, int maxOfferBytes, ILogger logger,
-        ICallEventSource? events = null, Func<IReadOnlyList<TransceiverStats>>? transceivers = null)
+    public SignalingEndpoints(CallAdmission admission, CallerAuthorizer authorizer, RelayMetrics metrics, MetricsAccess metricsAccess, int maxOfferBytes, ILogger logger,
+        ICallEventSource? events = null)
     {
         _events = events;
-        _transceivers = transceivers;
         _admission = admission;
         _authorizer = authorizer;
-        _counters = counters;
+        _metrics = metrics;
+        _metricsAccess = metricsAccess;
         _maxOfferBytes = maxOfferBytes;
         _logger = logger;
     }
@@ -38,6 +38,8 @@ internal sealed class SignalingEndpoints
         routes.MapGet("/v1/calls/{id}/events", StreamEventsAsync);
         routes.MapPost("/v1/tokens", MintTokenAsync);
         routes.MapGet("/v1/stats", Stats);
+        if (_metricsAccess != MetricsAccess.Off)
+            routes.MapGet("/metrics", Metrics);
         routes.MapGet("/healthz", context => context.Response.WriteAsync("ok"));
     }
 
@@ -72,7 +74,7 @@ internal sealed class SignalingEndpoints
                 await Problem(context, StatusCodes.Status503ServiceUnavailable, admission.Reason);
                 return;
         }
-        _logger.LogInformation("call {CallId} created for {Peer}", admission.CallId, context.Connection.RemoteIpAddress);
+        _logger.LogInformation("call created trace_id={TraceId} peer={Peer}", admission.CallId, context.Connection.RemoteIpAddress);
         context.Response.StatusCode = StatusCodes.Status201Created;
         context.Response.Headers.Location = $"/v1/calls/{admission.CallId}";
         context.Response.ContentType = "application/sdp";
@@ -87,7 +89,7 @@ internal sealed class SignalingEndpoints
         string id = (string)context.Request.RouteValues["id"]!;
         if (!_admission.HangUp(id))
             return Problem(context, StatusCodes.Status404NotFound, "no such call");
-        _logger.LogInformation("call {CallId} hung up", id);
+        _logger.LogInformation("call hung up trace_id={TraceId}", id);
         context.Response.StatusCode = StatusCodes.Status204NoContent;
         return Task.CompletedTask;
     }
@@ -168,11 +170,17 @@ internal sealed class SignalingEndpoints
     {
         if (!_authorizer.TryAuthorizeApiKey(context.Request.Headers.Authorization, out _))
             return Problem(context, StatusCodes.Status401Unauthorized, "an API key is required");
-        var c = _counters;
-        var stats = new RelayStats(c.CallsConnected, c.DatagramsReceived, c.RtpReceived, c.RtpSent, c.RtcpReceived,
-            c.StunForged, c.StunRejected, c.StunUnknownSession, c.StunMalformed, c.SrtpRejected, c.UnroutedDatagrams, c.DtlsFailed,
-            _transceivers?.Invoke());
-        return context.Response.WriteAsJsonAsync(stats, SignalingJson.Default.RelayStats);
+        return context.Response.WriteAsJsonAsync(_metrics.Stats(), SignalingJson.Default.RelayStats);
+    }
+
+    /// <summary>Prometheus text; with <c>metrics.access: api_key</c> the scraper sends a bearer API key like /v1/stats.</summary>
+    private Task Metrics(HttpContext context)
+    {
+        if (_metricsAccess == MetricsAccess.ApiKey && !_authorizer.TryAuthorizeApiKey(context.Request.Headers.Authorization, out _))
+            return Problem(context, StatusCodes.Status401Unauthorized, "an API key is required (or set metrics.access: open for a private listener)");
+        context.Response.ContentType = EdgeVoice.Tunnel.Metrics.PrometheusText.ContentType;
+        context.Response.Headers.CacheControl = "no-store";
+        return context.Response.WriteAsync(_metrics.Exposition());
     }
 
     private static async Task<string?> ReadBodyAsync(HttpRequest request, int limit)

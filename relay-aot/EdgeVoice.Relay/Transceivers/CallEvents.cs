@@ -4,16 +4,22 @@ using EdgeVoice.Tunnel.Control;
 namespace EdgeVoice.Relay.Transceivers;
 
 /// <summary>One event of a call as the caller's event stream shows it.</summary>
-/// <param name="Kind">transcript_partial, transcript_final, agent_state or agent_text.</param>
+/// <param name="Kind">transcript_partial, transcript_final, agent_state, agent_text, latency (a turn's timings) or transceiver.</param>
 /// <param name="At">Time since the call was placed.</param>
 public sealed record CallEvent(string Kind, string Text, TimeSpan At)
 {
+    /// <summary>The call's transceiver, when placed (and when moved): text <c>name=&lt;node&gt;;reason=&lt;why&gt;</c>.</summary>
+    public const string Transceiver = "transceiver";
+
+    public static string TransceiverText(string name, string reason) => $"name={name};reason={reason}";
+
     public static string KindName(SessionEventKind kind) => kind switch
     {
         SessionEventKind.TranscriptPartial => "transcript_partial",
         SessionEventKind.TranscriptFinal => "transcript_final",
         SessionEventKind.AgentState => "agent_state",
         SessionEventKind.AgentText => "agent_text",
+        SessionEventKind.TurnTiming => "latency",
         _ => "unknown",
     };
 }

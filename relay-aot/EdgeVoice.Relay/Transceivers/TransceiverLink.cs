@@ -42,6 +42,17 @@ internal sealed class TransceiverLink : IDisposable
     /// <summary>Caller frames waiting on the transceiver at its last report: a backlog means it is falling behind.</summary>
     public uint QueueDepth => Volatile.Read(ref _queueDepth);
     public long MediaDropped;
+    private long _callsPlaced;
+    private long _uplinkNotSent;
+
+    /// <summary>Calls given a slot on this transceiver since start.</summary>
+    public long CallsPlaced => Interlocked.Read(ref _callsPlaced);
+
+    /// <summary>Caller frames the tunnel could not take (no connection, or its datagram queue full).</summary>
+    public long UplinkNotSent => Interlocked.Read(ref _uplinkNotSent);
+
+    /// <summary>The tunnel's transport statistics (smoothed RTT), read under the tunnel lock; false while not connected.</summary>
+    public bool TryGetStats(out TunnelStats stats) => _client.TryGetStats(out stats);
 
     public void Start() => _client.Start();
 
@@ -59,7 +70,11 @@ internal sealed class TransceiverLink : IDisposable
         {
             int placed = Volatile.Read(ref _placed);
             if (Math.Max(Volatile.Read(ref _reportedSessions), (uint)placed) >= Capacity) return false;
-            if (Interlocked.CompareExchange(ref _placed, placed + 1, placed) == placed) return true;
+            if (Interlocked.CompareExchange(ref _placed, placed + 1, placed) == placed)
+            {
+                Interlocked.Increment(ref _callsPlaced);
+                return true;
+            }
         }
     }
 
@@ -67,7 +82,12 @@ internal sealed class TransceiverLink : IDisposable
 
     public bool SendControl(ControlMessage message) => _client.SendControl(message);
 
-    public bool TrySendMedia(in TunnelFrame frame) => _client.TrySendMedia(frame);
+    public bool TrySendMedia(in TunnelFrame frame)
+    {
+        if (_client.TrySendMedia(frame)) return true;
+        Interlocked.Increment(ref _uplinkNotSent);
+        return false;
+    }
 
     // Runs on the tunnel client's thread: nothing here blocks.
     private void OnEvent(TunnelEvent e)

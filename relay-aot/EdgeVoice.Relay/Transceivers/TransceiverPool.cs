@@ -64,7 +64,8 @@ internal sealed class TransceiverPool : ISessionHandlerFactory, ICallEventSource
                 Forget(placed);
                 continue;
             }
-            _logger.LogInformation("call {CallId} placed on transceiver {Name} ({Load}/{Capacity})", call.CallId, link.Name, link.Load, link.Capacity);
+            _logger.LogInformation("call placed trace_id={TraceId} transceiver={Name} load={Load}/{Capacity}", call.CallId, link.Name, link.Load, link.Capacity);
+            placed.Events.Add(new CallEvent(CallEvent.Transceiver, CallEvent.TransceiverText(link.Name, "placed"), TimeSpan.Zero));
             handler = placed;
             refusal = null;
             return true;
@@ -102,7 +103,7 @@ internal sealed class TransceiverPool : ISessionHandlerFactory, ICallEventSource
     public void OnSessionClosed(TransceiverLink link, SessionCloseMessage message)
     {
         if (!TryFindSession(message.SessionId, link, out var handler)) return;
-        _logger.LogInformation("transceiver {Name} closed call {CallId}: {Reason} {Detail}", link.Name, handler.Call.CallId, message.Reason, message.Detail);
+        _logger.LogInformation("transceiver {Name} closed call trace_id={TraceId}: {Reason} {Detail}", link.Name, handler.Call.CallId, message.Reason, message.Detail);
         handler.Call.Feed.RequestEnd($"transceiver {link.Name} closed the session: {message.Reason} {message.Detail}");
     }
 
@@ -110,7 +111,10 @@ internal sealed class TransceiverPool : ISessionHandlerFactory, ICallEventSource
     public void OnLinkLost(TransceiverLink link)
     {
         foreach (var handler in _bySession.Values.Where(h => h.Link == link))
+        {
+            _logger.LogWarning("call ends: transceiver {Name} disconnected trace_id={TraceId}", link.Name, handler.Call.CallId);
             handler.Call.Feed.RequestEnd($"transceiver {link.Name} disconnected");
+        }
     }
 
     public void Dispose()

@@ -167,7 +167,7 @@ public static class ControlCodec
     {
         if (!r.TryU64(out ulong id) || !r.TryU8(out byte kind) || !r.TryString(out string? text))
             return null;
-        if (kind is < (byte)SessionEventKind.TranscriptPartial or > (byte)SessionEventKind.AgentText)
+        if (kind is < (byte)SessionEventKind.TranscriptPartial or > (byte)SessionEventKind.TurnTiming)
             return r.Fail<SessionEventMessage>(ControlError.BadEnumValue);
         return new SessionEventMessage(id, (SessionEventKind)kind, text);
     }

@@ -33,6 +33,8 @@ public enum SessionEventKind : byte
     TranscriptFinal = 2,
     AgentState = 3,
     AgentText = 4,
+    /// <summary>A turn's latency figures: <c>key=value</c> pairs joined by ';' (asr_ms, agent_ms, tts_ms, reply_ms).</summary>
+    TurnTiming = 5,
 }
 
 /// <summary>A message on the control stream. Each subtype knows its body layout.</summary>

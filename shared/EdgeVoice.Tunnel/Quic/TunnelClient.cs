@@ -76,6 +76,21 @@ public sealed class TunnelClient : IDisposable
 
     public void Start() => _thread.Start();
 
+    /// <summary>The live connection's transport statistics (smoothed RTT, congestion window), read under the tunnel lock; false between attempts.</summary>
+    public bool TryGetStats(out TunnelStats stats)
+    {
+        lock (_gate)
+        {
+            if (_connection is not { State: TunnelState.Connected } connection)
+            {
+                stats = default;
+                return false;
+            }
+            stats = connection.Stats();
+            return true;
+        }
+    }
+
     private TimeSpan Now => Stopwatch.GetElapsedTime(_start);
 
     public bool TrySendMedia(in MediaFrame frame)

@@ -53,6 +53,21 @@ public sealed class TunnelServer : IDisposable
 
     public void Start() => _thread.Start();
 
+    /// <summary>A connection's transport statistics (smoothed RTT, congestion window), read under the tunnel lock; false once it is gone.</summary>
+    public bool TryGetStats(TunnelConnection connection, out TunnelStats stats)
+    {
+        lock (_gate)
+        {
+            if (connection.State != TunnelState.Connected || !_listener.Connections.Contains(connection))
+            {
+                stats = default;
+                return false;
+            }
+            stats = connection.Stats();
+            return true;
+        }
+    }
+
     private TimeSpan Now => Stopwatch.GetElapsedTime(_start);
 
     public bool TrySendMedia(TunnelConnection connection, in MediaFrame frame)

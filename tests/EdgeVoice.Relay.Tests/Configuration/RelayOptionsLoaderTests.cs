@@ -181,7 +181,9 @@ public sealed class RelayOptionsLoaderTests : IDisposable
         { "listen_urls:\n    - http://127.0.0.1:8080", "listen_urls: http://127.0.0.1:8080", ":2: http.listen_urls: expected a list (lines starting with '- '), found a single value" },
         { "udp_port: 3478", "udp_prot: 3478", ":6: media.udp_prot: unknown setting; did you mean media.udp_port?" },
         { "logging:", "loging:", ":30: loging.level: unknown setting; did you mean logging.level?" },
-        { "level: debug", "level: debug\nmetrics:\n  enabled: true", ":32: metrics.enabled: unknown setting; known sections:" },
+        { "level: debug", "level: debug\ntracing:\n  enabled: true", ":32: tracing.enabled: unknown setting; known sections:" },
+        { "level: debug", "level: debug\nmetrics:\n  enabled: true", ":32: metrics.enabled: unknown setting; known settings: metrics.access" },
+        { "level: debug", "level: debug\nmetrics:\n  access: public", ":32: metrics.access: 'public' is not a metrics access (api_key" },
     };
 
     [Theory]

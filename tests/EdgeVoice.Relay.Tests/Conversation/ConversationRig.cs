@@ -1,6 +1,9 @@
+using System.Collections.Concurrent;
+using System.Net;
 using EdgeVoice.Relay.Tests.Relay;
 using EdgeVoice.Relay.Tests.Support;
 using EdgeVoice.Transceiver.Configuration;
+using EdgeVoice.Transceiver.Metrics;
 using EdgeVoice.Transceiver.Serve;
 using EdgeVoice.Tunnel.Control;
 using EdgeVoice.Tunnel.Pki;
@@ -17,10 +20,15 @@ public sealed class ConversationRig : IAsyncDisposable
     public const string RelayName = "relay-1";
 
     private readonly string _directory;
+    private readonly ConcurrentQueue<string> _transceiverLog;
+    private readonly IReadOnlyList<MetricsListener> _metrics;
 
-    private ConversationRig(string directory, IReadOnlyList<TunnelSessionServer> transceivers, InProcessRelay? relay, RelayProcess? process)
+    private ConversationRig(string directory, IReadOnlyList<TunnelSessionServer> transceivers, InProcessRelay? relay, RelayProcess? process,
+        ConcurrentQueue<string> transceiverLog, IReadOnlyList<MetricsListener> metrics)
     {
         _directory = directory;
+        _transceiverLog = transceiverLog;
+        _metrics = metrics;
         Transceivers = transceivers;
         Relay = relay;
         Process = process;
@@ -36,6 +44,12 @@ public sealed class ConversationRig : IAsyncDisposable
     public Uri Http => Relay?.Http ?? Process!.BaseUri;
     public string ApiKey => Relay is not null ? InProcessRelay.ApiKey : Process!.Key;
     public static string Grammar => Path.Combine(RepoPaths.Root, "configs", "transceiver-demo.gram");
+
+    /// <summary>Every line the transceivers logged so far, each prefixed with the transceiver's name.</summary>
+    public IReadOnlyList<string> TransceiverLog => _transceiverLog.ToArray();
+
+    /// <summary>Each transceiver's Prometheus endpoint (http://127.0.0.1:port/metrics), as <c>serve</c> runs it.</summary>
+    public IReadOnlyList<Uri> TransceiverMetrics => _metrics.Select(m => new Uri($"http://{m.LocalEndPoint}/metrics")).ToList();
 
     /// <param name="transceiverSessions">limits.max_sessions (and tunnel.capacity) of each transceiver.</param>
     /// <param name="publishedRelay">Run the published Native-AOT relay (artifacts/relay) as a child process instead of in-process.</param>
@@ -58,6 +72,8 @@ public sealed class ConversationRig : IAsyncDisposable
         }
 
         var transceivers = new List<TunnelSessionServer>();
+        var transceiverLog = new ConcurrentQueue<string>();
+        var metrics = new List<MetricsListener>();
         var ports = new List<int>();
         try
         {
@@ -89,13 +105,17 @@ public sealed class ConversationRig : IAsyncDisposable
                     """);
                 var config = TransceiverConfig.Load(transceiverYaml);
                 var tunnel = ServeCommand.LoadTunnel(config, null);
-                transceivers.Add(TunnelSessionServer.Start(config, tunnel.CreateOptions(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance),
-                    tunnel.Listen!, _ => { }, TimeSpan.FromMilliseconds(200)));
+                string node = name;
+                var server = TunnelSessionServer.Start(config, tunnel.CreateOptions(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance),
+                    tunnel.Listen!, line => transceiverLog.Enqueue($"{node}: {line}"), TimeSpan.FromMilliseconds(200));
+                transceivers.Add(server);
+                metrics.Add(MetricsListener.Start(new IPEndPoint(IPAddress.Loopback, 0), () => TransceiverExposition.Write(server), line => transceiverLog.Enqueue($"{node}: {line}")));
                 ports.Add(tunnelPort);
             }
         }
         catch
         {
+            foreach (var m in metrics) await m.DisposeAsync();
             foreach (var t in transceivers) await t.DisposeAsync();
             throw;
         }
@@ -121,15 +141,17 @@ public sealed class ConversationRig : IAsyncDisposable
         }
         catch
         {
+            foreach (var m in metrics) await m.DisposeAsync();
             foreach (var t in transceivers) await t.DisposeAsync();
             throw;
         }
-        var rig = new ConversationRig(directory, transceivers, relay, process);
+        var rig = new ConversationRig(directory, transceivers, relay, process, transceiverLog, metrics);
         if (crossAddresses)
             return rig;
         // The relay counts a transceiver once the tunnel is up and the first load report arrived (sent on connect).
         if (!await InProcessRelay.EventuallyAsync(() => transceivers.All(t => t.Connections.Any(c => c.State == TunnelState.Connected))
-                && (relay is null || relay.Server.Transceivers.All(t => t.IsConnected && t.Capacity > 0)), TimeSpan.FromSeconds(10)))
+                && (relay is null || relay.Server.Transceivers.All(t => t.IsConnected && t.Capacity > 0)), TimeSpan.FromSeconds(10))
+            || (process is not null && !await PublishedRelayConnectedAsync(process, names.Count, TimeSpan.FromSeconds(10))))
         {
             await rig.DisposeAsync();
             throw new InvalidOperationException("the relay's tunnels to the transceivers did not come up in 10 s");
@@ -137,10 +159,33 @@ public sealed class ConversationRig : IAsyncDisposable
         return rig;
     }
 
+    /// <summary>The child relay's own view (GET /v1/stats): every transceiver connected with a capacity, as the in-process check reads it.</summary>
+    private static async Task<bool> PublishedRelayConnectedAsync(RelayProcess process, int count, TimeSpan timeout)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(process.BaseUri, "/v1/stats"));
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", process.Key);
+            try
+            {
+                using var response = await http.SendAsync(request);
+                var stats = System.Text.Json.JsonSerializer.Deserialize(await response.Content.ReadAsStringAsync(), EdgeVoice.Relay.Signaling.SignalingJson.Default.RelayStats);
+                if (stats?.Transceivers is { } links && links.Count == count && links.All(t => t.Connected && t.Capacity > 0))
+                    return true;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException) { }
+            await Task.Delay(50);
+        }
+        return false;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Relay is not null) await Relay.DisposeAsync();
         if (Process is not null) await Process.DisposeAsync();
+        foreach (var m in _metrics) await m.DisposeAsync();
         foreach (var t in Transceivers) await t.DisposeAsync();
         Directory.Delete(_directory, recursive: true);
     }

@@ -37,6 +37,11 @@ public sealed class DemoConversationTests(PlaywrightDriver driver, ITestOutputHe
             string conversation = await page.InnerTextAsync("#conversation");
             output.WriteLine(conversation);
             Assert.Contains("you: what time is it", conversation);
+            // The page names the call's transceiver and shows the turn's latency figures from the call's events.
+            Assert.Equal("gpu-1", await page.InnerTextAsync("#transceiver"));
+            await page.WaitForFunctionAsync("() => /^\\d+ ms to first audio \\(ASR \\d+ ms, agent \\d+ ms, TTS \\d+ ms\\)$/.test(document.getElementById('latency').textContent)",
+                null, new PageWaitForFunctionOptions { Timeout = 10_000 });
+            output.WriteLine($"page: transceiver {await page.InnerTextAsync("#transceiver")}, last reply {await page.InnerTextAsync("#latency")}");
             // The reply is spoken too: agent audio reaches the page as RTP.
             await page.WaitForFunctionAsync("() => parseInt(document.getElementById('packets').textContent) > 25", null,
                 new PageWaitForFunctionOptions { Timeout = 15_000 });

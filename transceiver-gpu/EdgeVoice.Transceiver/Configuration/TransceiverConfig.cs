@@ -9,6 +9,12 @@ public sealed record DeviceConfig(string Kind, int Id);
 public sealed record VadConfig(string Engine, string? Model, double ThresholdDb, float Activation, float Deactivation);
 public sealed record AsrConfig(string Engine, string PocketSphinxModelDir, string? Grammar, string? WhisperModel, string WhisperLanguage, int WhisperThreads);
 public sealed record AgentConfig(string Engine, string BaseUrl, string Model, string ApiKeyEnv, string SystemPrompt, int MaxHistory, TimeSpan FirstTokenTimeout, TimeSpan StallTimeout, string Apology);
+/// <param name="Listen">Where <c>serve</c> answers Prometheus scrapes (GET /metrics); null when <c>listen: off</c>.</param>
+/// <param name="Explicit">Set in the file: a listen address that cannot be bound fails start-up; the default only logs.</param>
+public sealed record MetricsConfig(System.Net.IPEndPoint? Listen, bool Explicit)
+{
+    public static readonly System.Net.IPEndPoint DefaultListen = new(System.Net.IPAddress.Loopback, 9464);
+}
 public sealed record TtsConfig(string Engine, string Voice, int Rate, string? PiperModel, int PiperSpeaker);
 
 /// <summary>The transceiver's settings (<c>configs/transceiver.yaml</c>), validated at start-up.</summary>
@@ -25,7 +31,8 @@ public sealed record TransceiverConfig(
     AgentConfig Agent,
     TtsConfig Tts,
     int MaxSessions,
-    int MaxReplyChars)
+    int MaxReplyChars,
+    MetricsConfig? Metrics = null)
 {
     public static readonly string[] VadEngines = ["energy", "silero"];
     public static readonly string[] AsrEngines = ["pocketsphinx", "whisper"];
@@ -126,10 +133,20 @@ public sealed record TransceiverConfig(
         int maxSessions = limits.Int("max_sessions", 64, 1, 100_000);
         int maxReply = limits.Int("max_reply_chars", 2_000, 10, 1_000_000);
 
+        var metrics = top.Section("metrics");
+        string? metricsListen = metrics.String("listen", null);
+        System.Net.IPEndPoint? metricsEndPoint = MetricsConfig.DefaultListen;
+        if (metricsListen == "off")
+            metricsEndPoint = null;
+        else if (metricsListen is not null && (!System.Net.IPEndPoint.TryParse(metricsListen, out metricsEndPoint)
+                     || !(metricsListen.Contains("]:") || metricsListen.Count(c => c == ':') == 1)))
+            throw metrics.Error("listen", $"'{metricsListen}' is not IP:port (e.g. 127.0.0.1:9464 or [::1]:9464) or off");
+        var metricsConfig = new MetricsConfig(metricsEndPoint, metricsListen is not null);
+
         top.ReadElsewhere("tunnel");
         top.RejectUnknown();
         var config = new TransceiverConfig(file, deviceConfig, bitrate, jitter, vadConfig, turnSettings, preRoll, bargeIn,
-            asrConfig, agentConfig, ttsConfig, maxSessions, maxReply);
+            asrConfig, agentConfig, ttsConfig, maxSessions, maxReply, metricsConfig);
         config.CheckModelFiles(top);
         return config;
     }

@@ -83,6 +83,7 @@ internal static class AsrStage
         long start = Stopwatch.GetTimestamp();
         string text = await recognizer.FinishAsync(turn.Token);
         context.Timings.Add("asr", start);
+        turn.AsrLatency = Stopwatch.GetElapsedTime(turn.EndedAtTimestamp);
         turn.Transcript = text;
         context.Emit(PipelineEventKind.FinalTranscript, turn.Id, text);
         if (turn.IsInterrupted) return;

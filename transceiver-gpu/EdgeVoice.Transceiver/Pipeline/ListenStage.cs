@@ -150,7 +150,7 @@ internal sealed class ListenStage
                 else _context.SetState(SessionState.Thinking, _activeTurn.Id);
                 continue;
             }
-            frame.Turn.MarkFirstAudio(_context.Now);
+            if (frame.Turn.MarkFirstAudio(_context.Now)) _context.ReportTiming(frame.Turn);
             _context.SetState(SessionState.Speaking, frame.Turn.Id);
             await _speaker.WriteAsync((frame, _context.Now), _context.Stopping.Token);
             return;

@@ -17,6 +17,8 @@ public enum PipelineEventKind
     StateChanged,
     /// <summary>Something went wrong inside a turn (agent error, stall, engine failure); the session goes on.</summary>
     TurnError,
+    /// <summary>A turn's latency figures, when its first agent audio is ready (text: <see cref="Metrics.TurnTiming"/>).</summary>
+    TurnTiming,
 }
 
 /// <summary>An event out of the pipeline. <see cref="At"/> is media time (20 ms per caller frame), so it is the same offline and live.</summary>

@@ -55,6 +55,7 @@ internal sealed class ResponderStage(SessionContext context, IAgent agent, ISpee
             await foreach (var piece in agent.ReplyAsync(turn.Transcript, watchdog.Token).WithCancellation(watchdog.Token))
             {
                 context.Timings.Add("agent", start);
+                turn.AgentFirstText ??= Stopwatch.GetElapsedTime(start);
                 chars += piece.Length;
                 if (chars > context.Options.MaxReplyChars) break;
                 foreach (var sentence in chunker.Add(piece))
@@ -117,6 +118,7 @@ internal sealed class ResponderStage(SessionContext context, IAgent agent, ISpee
             throw new SynthesisFailedException($"{tts.Name}: {e.Message}", e);
         }
         context.Timings.Add("tts", start);
+        turn.FirstSentenceSynthesis ??= Stopwatch.GetElapsedTime(start);
         turn.Token.ThrowIfCancellationRequested();
         start = Stopwatch.GetTimestamp();
         foreach (var frame in ToFrames(speech)) playout.Enqueue(new PlayoutFrame(turn, frame));

@@ -3,7 +3,7 @@ using System.Threading.Channels;
 namespace EdgeVoice.Transceiver.Pipeline;
 
 /// <summary>What the stages of one session share: options, media clock, state, events, timings, counters.</summary>
-internal sealed class SessionContext(PipelineOptions options, Action<string> log)
+internal sealed class SessionContext(PipelineOptions options, Action<string> log, Metrics.PipelineMetrics? metrics = null)
 {
     private readonly Lock _stateGate = new();
     private readonly Channel<PipelineEvent> _events = Channel.CreateUnbounded<PipelineEvent>(new() { SingleReader = true });
@@ -13,7 +13,7 @@ internal sealed class SessionContext(PipelineOptions options, Action<string> log
 
     public PipelineOptions Options { get; } = options;
     public Action<string> Log { get; } = log;
-    public StageTimings Timings { get; } = new();
+    public StageTimings Timings { get; } = new(metrics);
     public CancellationTokenSource Stopping { get; } = new();
     public ChannelReader<PipelineEvent> Events => _events.Reader;
     public SessionState State { get; private set; } = SessionState.Listening;
@@ -40,7 +40,19 @@ internal sealed class SessionContext(PipelineOptions options, Action<string> log
     public void Track(SpeechTurn turn)
     {
         Turns.Enqueue(turn);
-        turn.Done.ContinueWith(_ => Interlocked.Decrement(ref _openTurns), TaskScheduler.Default);
+        turn.Done.ContinueWith(done =>
+        {
+            Interlocked.Decrement(ref _openTurns);
+            metrics?.CountTurn(done.Result);
+        }, TaskScheduler.Default);
+    }
+
+    /// <summary>The turn's first audio is ready: its latency figures go out as an event and into the histograms.</summary>
+    public void ReportTiming(SpeechTurn turn)
+    {
+        var timing = new Metrics.TurnTiming(turn.AsrLatency, turn.AgentFirstText, turn.FirstSentenceSynthesis, turn.WallLatency ?? TimeSpan.Zero);
+        metrics?.ObserveTurn(timing);
+        Emit(PipelineEventKind.TurnTiming, turn.Id, timing.ToString());
     }
 
     /// <summary>Every turn of the session, for latency figures.</summary>

@@ -6,7 +6,8 @@ namespace EdgeVoice.Transceiver.Pipeline;
 /// Opens one pipeline per caller session from the configuration, within <c>limits.max_sessions</c>.
 /// The tunnel (a later issue) feeds each session's frames in and sends its frames and events back.
 /// </summary>
-public sealed class SessionHost(TransceiverConfig config, Action<string> log)
+/// <param name="metrics">Latency histograms every session reports into (the transceiver's /metrics); null for none.</param>
+public sealed class SessionHost(TransceiverConfig config, Action<string> log, Metrics.PipelineMetrics? metrics = null)
 {
     private readonly EngineFactory _engines = new(config, log);
     private int _active;
@@ -15,7 +16,8 @@ public sealed class SessionHost(TransceiverConfig config, Action<string> log)
     public int MaxSessions => config.MaxSessions;
 
     /// <summary>Opens a session, or says why not (full, or an engine failed to start); never throws for those.</summary>
-    public bool TryOpen(Pacing pacing, out HostedSession? session, out string? refusal)
+    /// <param name="sessionLog">Where the session's own lines go (e.g. tagged with its trace id); the host's log when null.</param>
+    public bool TryOpen(Pacing pacing, out HostedSession? session, out string? refusal, Action<string>? sessionLog = null)
     {
         session = null;
         if (Interlocked.Increment(ref _active) > config.MaxSessions)
@@ -26,7 +28,7 @@ public sealed class SessionHost(TransceiverConfig config, Action<string> log)
         }
         try
         {
-            var pipeline = VoicePipeline.Start(_engines.CreateSession(), config.ToPipelineOptions(pacing), log);
+            var pipeline = VoicePipeline.Start(_engines.CreateSession(), config.ToPipelineOptions(pacing), sessionLog ?? log, metrics);
             session = new HostedSession(pipeline, () => Interlocked.Decrement(ref _active));
             refusal = null;
             return true;
@@ -35,7 +37,7 @@ public sealed class SessionHost(TransceiverConfig config, Action<string> log)
         {
             Interlocked.Decrement(ref _active);
             refusal = $"session engines failed to start: {e.Message}";
-            log(refusal);
+            (sessionLog ?? log)(refusal);
             return false;
         }
     }

@@ -41,9 +41,21 @@ public sealed class SpeechTurn(int id, TimeSpan endOfSpeech) : IDisposable
         _done.TrySetResult(TurnOutcome.Interrupted);
     }
 
-    internal void MarkFirstAudio(TimeSpan at)
+    /// <summary>Wall-clock time from end of turn to the final transcript.</summary>
+    public TimeSpan? AsrLatency { get; internal set; }
+
+    /// <summary>Wall-clock time from the agent call to its first text.</summary>
+    public TimeSpan? AgentFirstText { get; internal set; }
+
+    /// <summary>Wall-clock time to synthesize the reply's first sentence.</summary>
+    public TimeSpan? FirstSentenceSynthesis { get; internal set; }
+
+    /// <summary>Records the first audio frame; true the first time only.</summary>
+    internal bool MarkFirstAudio(TimeSpan at)
     {
-        if (_firstAudio.TrySetResult(at)) WallLatency = System.Diagnostics.Stopwatch.GetElapsedTime(EndedAtTimestamp);
+        if (!_firstAudio.TrySetResult(at)) return false;
+        WallLatency = System.Diagnostics.Stopwatch.GetElapsedTime(EndedAtTimestamp);
+        return true;
     }
 
     internal void Finish(TurnOutcome outcome) => _done.TrySetResult(outcome);

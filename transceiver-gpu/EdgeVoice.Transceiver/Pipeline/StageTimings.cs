@@ -4,7 +4,8 @@ using System.Diagnostics;
 namespace EdgeVoice.Transceiver.Pipeline;
 
 /// <summary>Wall-clock time spent in each stage (summed over the session), for simulate and benchmarks.</summary>
-public sealed class StageTimings
+/// <param name="metrics">Where each stage call is also observed as a latency histogram (the process's /metrics); null for none.</param>
+public sealed class StageTimings(Metrics.PipelineMetrics? metrics = null)
 {
     private readonly ConcurrentDictionary<string, (long Ticks, long Count)> _totals = new();
 
@@ -12,6 +13,7 @@ public sealed class StageTimings
     {
         long elapsed = Stopwatch.GetTimestamp() - startTimestamp;
         _totals.AddOrUpdate(stage, (elapsed, 1), (_, t) => (t.Ticks + elapsed, t.Count + 1));
+        metrics?.ObserveStage(stage, TimeSpan.FromSeconds(elapsed / (double)Stopwatch.Frequency));
     }
 
     public IReadOnlyList<(string Stage, TimeSpan Total, long Count)> Snapshot() =>

@@ -13,10 +13,10 @@ public sealed class VoicePipeline : IAsyncDisposable
     private readonly Channel<MediaFrame> _input;
     private readonly Task _completion;
 
-    private VoicePipeline(SessionEngines engines, PipelineOptions options, Action<string> log)
+    private VoicePipeline(SessionEngines engines, PipelineOptions options, Action<string> log, Metrics.PipelineMetrics? metrics)
     {
         _engines = engines;
-        _context = new SessionContext(options, log);
+        _context = new SessionContext(options, log, metrics);
         _input = Channel.CreateBounded<MediaFrame>(new BoundedChannelOptions(16) { SingleReader = true });
         var playout = new FrameQueue<PlayoutFrame>();
         var asrCommands = Channel.CreateUnbounded<AsrCommand>(new() { SingleReader = true, SingleWriter = true });
@@ -31,8 +31,9 @@ public sealed class VoicePipeline : IAsyncDisposable
             .ContinueWith(t => { _context.CompleteEvents(); return t; }, TaskScheduler.Default).Unwrap();
     }
 
-    public static VoicePipeline Start(SessionEngines engines, PipelineOptions options, Action<string>? log = null) =>
-        new(engines, options, log ?? (_ => { }));
+    /// <param name="metrics">The process's latency histograms and turn counts (the transceiver's /metrics); null for none.</param>
+    public static VoicePipeline Start(SessionEngines engines, PipelineOptions options, Action<string>? log = null, Metrics.PipelineMetrics? metrics = null) =>
+        new(engines, options, log ?? (_ => { }), metrics);
 
     public ChannelReader<AgentFrame> Output { get; }
     public ChannelReader<PipelineEvent> Events => _context.Events;

@@ -1,4 +1,5 @@
 using EdgeVoice.Transceiver.Configuration;
+using EdgeVoice.Transceiver.Metrics;
 using EdgeVoice.Tunnel.Config;
 using EdgeVoice.Tunnel.Quic;
 using Microsoft.Extensions.DependencyInjection;
@@ -59,6 +60,11 @@ public static class ServeCommand
             Console.Error.WriteLine(e.Message);
             return 1;
         }
+        catch (ConfigurationException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 1;
+        }
     }
 
     /// <summary>The tunnel settings for a transceiver, checked against the pipeline's: the capacity relays are told must be the one enforced.</summary>
@@ -81,18 +87,52 @@ internal sealed class TransceiverService(TransceiverConfig config, TunnelConfig 
 {
     private readonly ILogger _logger = loggers.CreateLogger("EdgeVoice.Transceiver");
     private TunnelSessionServer? _server;
+    private MetricsListener? _metrics;
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
         TunnelOptions options = tunnel.CreateOptions(loggers.CreateLogger("EdgeVoice.Tunnel"));
         _server = TunnelSessionServer.Start(config, options, tunnel.Listen!, message => _logger.LogInformation("{Message}", message));
         _logger.LogInformation("serving tunnel on udp {Listen} as {Name} (capacity {Capacity}; asr={Asr} agent={Agent} tts={Tts})",
             _server.LocalEndPoint, tunnel.Name, tunnel.Capacity, config.Asr.Engine, config.Agent.Engine, config.Tts.Engine);
-        return Task.CompletedTask;
+        try
+        {
+            StartMetrics(_server);
+        }
+        catch (ConfigurationException)
+        {
+            // Start-up fails: close the tunnel listener it had opened before the process exits.
+            await _server.DisposeAsync();
+            _server = null;
+            throw;
+        }
+    }
+
+    /// <summary>The Prometheus listener (metrics.listen); a default address that is taken only logs, a configured one fails start-up.</summary>
+    private void StartMetrics(TunnelSessionServer server)
+    {
+        if (config.Metrics is not { Listen: { } listen } metrics)
+            return;
+        try
+        {
+            _metrics = MetricsListener.Start(listen, () => TransceiverExposition.Write(server), line => _logger.LogWarning("{Message}", line));
+            _logger.LogInformation("metrics on http://{Listen}/metrics", _metrics.LocalEndPoint);
+        }
+        catch (System.Net.Sockets.SocketException ex) when (!metrics.Explicit)
+        {
+            _logger.LogWarning("metrics: cannot listen on the default {Listen} ({Error}); no /metrics. Set metrics.listen in {Config} (another port, or off)",
+                listen, ex.Message, config.Source);
+        }
+        catch (System.Net.Sockets.SocketException ex)
+        {
+            throw new ConfigurationException(config.Source, 0, "metrics.listen", $"cannot listen on {listen}: {ex.Message}; choose a free address or set listen: off");
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (_metrics is not null)
+            await _metrics.DisposeAsync();
         if (_server is not null)
             await _server.DisposeAsync();
     }

@@ -33,12 +33,17 @@ public sealed class TunnelSessionServer : IAsyncDisposable
     private readonly TimeSpan _reportInterval;
     private readonly AcceleratorUse _acceleratorUse;
     private long _uplinkDropped;
+    private long _uplinkMalformed;
+    private long _uplinkNoSession;
+    private long _uplinkReceived;
+    private long _downlinkSent;
+    private long _downlinkNotSent;
     private int _disposed;
 
     private TunnelSessionServer(TransceiverConfig config, TunnelOptions options, IPEndPoint listen, Action<string> log, TimeSpan reportInterval)
     {
         _log = log;
-        _host = new SessionHost(config, log);
+        _host = new SessionHost(config, log, Metrics);
         _acceleratorUse = AcceleratorUse.Open(config.Device, log);
         _capacity = options.Capacity;
         _reportInterval = reportInterval;
@@ -60,6 +65,19 @@ public sealed class TunnelSessionServer : IAsyncDisposable
     public IReadOnlyList<TunnelConnection> Connections => _tunnel.Connections;
     /// <summary>Caller frames dropped: malformed, for no open session, or with 5 s already waiting.</summary>
     public long UplinkDropped => Interlocked.Read(ref _uplinkDropped);
+    public long UplinkMalformed => Interlocked.Read(ref _uplinkMalformed);
+    public long UplinkNoSession => Interlocked.Read(ref _uplinkNoSession);
+    /// <summary>Caller frames taken into a session's queue.</summary>
+    public long UplinkReceived => Interlocked.Read(ref _uplinkReceived);
+    /// <summary>Agent frames handed to the tunnel, and those it could not take (its datagram queue full, or the relay gone).</summary>
+    public long DownlinkSent => Interlocked.Read(ref _downlinkSent);
+    public long DownlinkNotSent => Interlocked.Read(ref _downlinkNotSent);
+    public int MaxSessions => _host.MaxSessions;
+    /// <summary>Latency histograms and turn counts of every session served (the transceiver's /metrics).</summary>
+    public Metrics.PipelineMetrics Metrics { get; } = new();
+
+    /// <summary>A relay connection's transport statistics (smoothed RTT); false once it is gone.</summary>
+    public bool TryGetStats(TunnelConnection connection, out TunnelStats stats) => _tunnel.TryGetStats(connection, out stats);
 
     // Runs on the tunnel thread under its lock: nothing here may block, so opens and closes go to the worker.
     private void OnTunnelEvent(TunnelConnection connection, TunnelEvent e)
@@ -88,10 +106,16 @@ public sealed class TunnelSessionServer : IAsyncDisposable
 
     private void OnMedia(TunnelConnection connection, ReadOnlySpan<byte> datagram)
     {
-        if (!TunnelFrame.TryParse(datagram, out var frame, out _) || frame.Direction != MediaDirection.Uplink
-            || !_sessions.TryGetValue((connection, frame.SessionId), out var session)
-            || !session.Uplink.Writer.TryWrite(new MediaFrame((ushort)frame.Sequence, frame.RtpTimestamp, frame.Payload.ToArray())))
-            Interlocked.Increment(ref _uplinkDropped);
+        if (!TunnelFrame.TryParse(datagram, out var frame, out _) || frame.Direction != MediaDirection.Uplink)
+            Interlocked.Increment(ref _uplinkMalformed);
+        else if (!_sessions.TryGetValue((connection, frame.SessionId), out var session))
+            Interlocked.Increment(ref _uplinkNoSession);
+        else if (session.Uplink.Writer.TryWrite(new MediaFrame((ushort)frame.Sequence, frame.RtpTimestamp, frame.Payload.ToArray())))
+        {
+            Interlocked.Increment(ref _uplinkReceived);
+            return;
+        }
+        Interlocked.Increment(ref _uplinkDropped);
     }
 
     private async Task RunControlAsync()
@@ -128,16 +152,16 @@ public sealed class TunnelSessionServer : IAsyncDisposable
                 $"unsupported media {open.Codec}/{open.ClockRate}/{open.FrameDurationMs}ms; this transceiver takes opus/48000/20ms"));
             return;
         }
-        if (!_host.TryOpen(Pacing.RealTime, out var hosted, out string? refusal))
+        if (!_host.TryOpen(Pacing.RealTime, out var hosted, out string? refusal, line => _log($"{line} trace_id={trace}")))
         {
             _sessions.TryRemove(key, out _);
-            _log($"session {open.SessionId:x16} (trace {trace}) refused: {refusal}");
+            _log($"session {open.SessionId:x16} refused trace_id={trace}: {refusal}");
             _tunnel.SendControl(connection, new SessionCloseMessage(open.SessionId, SessionCloseReason.Overloaded, refusal!));
             return;
         }
         session.Hosted = hosted;
         session.Pumps = Task.WhenAll(Task.Run(() => PumpUplinkAsync(session)), Task.Run(() => PumpFramesAsync(session)), Task.Run(() => PumpEventsAsync(session)));
-        _log($"session {open.SessionId:x16} (trace {trace}) opened for {connection.Peer}; {_host.ActiveSessions}/{_host.MaxSessions}");
+        _log($"session {open.SessionId:x16} opened trace_id={trace} relay={connection.Peer?.Name}; {_host.ActiveSessions}/{_host.MaxSessions}");
         _tunnel.SendControl(connection, LoadReport());
     }
 
@@ -148,10 +172,10 @@ public sealed class TunnelSessionServer : IAsyncDisposable
         if (session.Hosted is null) return; // closed before its engines started
         await session.Hosted.DisposeAsync();
         try { await session.Pumps!.WaitAsync(TimeSpan.FromSeconds(5)); }
-        catch (TimeoutException) { _log($"session {sessionId:x16}: output pumps did not stop within 5 s"); }
+        catch (TimeoutException) { _log($"session {sessionId:x16} trace_id={session.Trace}: output pumps did not stop within 5 s"); }
         if (notifyRelay)
             _tunnel.SendControl(connection, new SessionCloseMessage(sessionId, SessionCloseReason.Normal, "transceiver stopping"));
-        _log($"session {sessionId:x16} (trace {session.Trace}) closed; {_host.ActiveSessions}/{_host.MaxSessions}");
+        _log($"session {sessionId:x16} closed trace_id={session.Trace}; {_host.ActiveSessions}/{_host.MaxSessions}");
         if (connection.State == TunnelState.Connected)
             _tunnel.SendControl(connection, LoadReport());
     }
@@ -182,18 +206,29 @@ public sealed class TunnelSessionServer : IAsyncDisposable
     private void Send(ServedSession session, MediaFrame frame, MediaFrameFlags flags)
     {
         var downlink = new TunnelFrame(session.SessionId, MediaDirection.Downlink, frame.Sequence, frame.RtpTimestamp, flags, frame.Payload.Span);
-        _tunnel.TrySendMedia(session.Connection, downlink);
+        if (_tunnel.TrySendMedia(session.Connection, downlink)) Interlocked.Increment(ref _downlinkSent);
+        else Interlocked.Increment(ref _downlinkNotSent);
     }
 
     private async Task PumpEventsAsync(ServedSession session)
     {
         await foreach (var e in session.Hosted!.Pipeline.Events.ReadAllAsync())
         {
+            if (e.Kind is PipelineEventKind.FinalTranscript or PipelineEventKind.AgentText or PipelineEventKind.TurnTiming or PipelineEventKind.TurnError)
+                _log($"session {session.SessionId:x16} turn {e.TurnId} {Describe(e.Kind)} trace_id={session.Trace}: {e.Text}");
             var message = ToControl(session.SessionId, e);
             if (message is not null && session.Connection.State == TunnelState.Connected)
                 _tunnel.SendControl(session.Connection, message);
         }
     }
+
+    private static string Describe(PipelineEventKind kind) => kind switch
+    {
+        PipelineEventKind.FinalTranscript => "transcript",
+        PipelineEventKind.AgentText => "reply",
+        PipelineEventKind.TurnTiming => "timing",
+        _ => "error",
+    };
 
     /// <summary>Pipeline events as tunnel control events; a turn error is reported as an agent state.</summary>
     public static SessionEventMessage? ToControl(ulong sessionId, PipelineEvent e) => e.Kind switch
@@ -203,6 +238,7 @@ public sealed class TunnelSessionServer : IAsyncDisposable
         PipelineEventKind.AgentText => new SessionEventMessage(sessionId, SessionEventKind.AgentText, e.Text ?? ""),
         PipelineEventKind.StateChanged => new SessionEventMessage(sessionId, SessionEventKind.AgentState, e.State.ToString()!.ToLowerInvariant()),
         PipelineEventKind.TurnError => new SessionEventMessage(sessionId, SessionEventKind.AgentState, "error: " + e.Text),
+        PipelineEventKind.TurnTiming => new SessionEventMessage(sessionId, SessionEventKind.TurnTiming, e.Text ?? ""),
         _ => null,
     };
 
