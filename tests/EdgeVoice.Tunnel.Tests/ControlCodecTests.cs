@@ -68,6 +68,17 @@ public class ControlCodecTests
     }
 
     [Fact]
+    public void Event_of_a_newer_kind_is_skipped_but_a_truncated_one_is_not()
+    {
+        // Kind 6 is not defined yet: a newer transceiver's event must not end an older relay's tunnel.
+        Assert.True(ControlCodec.TryParse(Convert.FromHexString("0000000E" + "0005" + "01" + "0000000000000001" + "06" + "0000"), out var m, out var error));
+        Assert.Null(m);
+        Assert.Equal(ControlError.None, error);
+        Assert.False(ControlCodec.TryParse(Convert.FromHexString("0000000C" + "0005" + "01" + "0000000000000001" + "06"), out _, out error));
+        Assert.Equal(ControlError.Truncated, error);
+    }
+
+    [Fact]
     public void WriteTo_TooSmall_ReturnsMinusOne()
     {
         Assert.Equal(-1, ControlCodec.WriteTo(new SessionEventMessage(1, SessionEventKind.AgentText, new string('x', 100)), new byte[50]));
@@ -90,7 +101,6 @@ public class ControlCodecTests
         { "0000000E" + "0003" + "01" + "0000000000000001" + "09" + "0000", ControlError.BadEnumValue },           // close reason 9
         { "00000011" + "0004" + "01" + "00000001" + "00000002" + "00000003" + "03E9", ControlError.BadEnumValue },// use 1001‰
         { "0000000E" + "0005" + "01" + "0000000000000001" + "00" + "0000", ControlError.BadEnumValue },           // event kind 0
-        { "0000000E" + "0005" + "01" + "0000000000000001" + "06" + "0000", ControlError.BadEnumValue },           // event kind 6
         { "00000016" + "0002" + "01" + "0000000000000001" + "0000" + "0000BB80" + "01" + "0014" + "0041", ControlError.TooManyItems },
         { "00000019" + "0002" + "01" + "0000000000000001" + "0000" + "0000BB80" + "01" + "0014" + "0001" + "0001" + "61", ControlError.Truncated },
     };

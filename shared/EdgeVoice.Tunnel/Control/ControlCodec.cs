@@ -64,7 +64,7 @@ public static class ControlCodec
             ControlMessageType.Pong => body.TryU64(out ulong n) ? new PongMessage(n) : null,
             _ => null,
         };
-        if (message is null && Enum.IsDefined(type))
+        if (message is null && Enum.IsDefined(type) && !body.SkipRecord)
         {
             error = body.Error == ControlError.None ? ControlError.Truncated : body.Error;
             return false;
@@ -167,8 +167,14 @@ public static class ControlCodec
     {
         if (!r.TryU64(out ulong id) || !r.TryU8(out byte kind) || !r.TryString(out string? text))
             return null;
-        if (kind is < (byte)SessionEventKind.TranscriptPartial or > (byte)SessionEventKind.TurnTiming)
+        if (kind < (byte)SessionEventKind.TranscriptPartial)
             return r.Fail<SessionEventMessage>(ControlError.BadEnumValue);
+        if (kind > (byte)SessionEventKind.TurnTiming)
+        {
+            // An event kind from a newer peer: skipped like an unknown record type, so transceivers can be upgraded first.
+            r.SkipRecord = true;
+            return null;
+        }
         return new SessionEventMessage(id, (SessionEventKind)kind, text);
     }
 
@@ -176,6 +182,8 @@ public static class ControlCodec
     {
         private ReadOnlySpan<byte> _rest = body;
         public ControlError Error { get; private set; }
+        /// <summary>Well-formed but of a kind this version does not know: the caller skips the record.</summary>
+        public bool SkipRecord { get; set; }
 
         public T? Fail<T>(ControlError error) where T : class
         {
