@@ -9,7 +9,8 @@ namespace EdgeVoice.Relay.Tests.EndToEnd;
 /// <summary>
 /// The demo as a person uses it with a voice agent: Chromium opens the published relay's page, presses Call and asks
 /// an espeak-ng question from a WAV; the question travels relay → tunnel → transceiver, and the page shows the
-/// transcript and the agent's reply from the call's events while the reply audio streams back.
+/// transcript and the agent's reply from the call's events while the reply audio streams back; what Chromium plays of
+/// that audio, recorded in the page and run through pocketsphinx, is the reply's words.
 /// </summary>
 [Collection(EndToEndCollection.Name)]
 public sealed class DemoConversationTests(PlaywrightDriver driver, ITestOutputHelper output) : IClassFixture<PlaywrightDriver>, IDisposable
@@ -27,6 +28,7 @@ public sealed class DemoConversationTests(PlaywrightDriver driver, ITestOutputHe
         {
             var page = await browser.NewPageAsync();
             page.Console += (_, message) => output.WriteLine($"page: {message.Text}");
+            await ReceivedAudio.InstallRecorderAsync(page);
             await page.GotoAsync(rig.Http.ToString());
             await page.ClickAsync("#call");
             await page.WaitForFunctionAsync("() => document.getElementById('mode').textContent === 'voice agent'", null,
@@ -40,11 +42,32 @@ public sealed class DemoConversationTests(PlaywrightDriver driver, ITestOutputHe
             // The reply is spoken too: agent audio reaches the page as RTP.
             await page.WaitForFunctionAsync("() => parseInt(document.getElementById('packets').textContent) > 25", null,
                 new PageWaitForFunctionOptions { Timeout = 15_000 });
+
+            // What Chromium played: the reply's words, once the reply has ended (a second of silence after sound).
+            var heard = await WaitForReplyAsync(page, TimeSpan.FromSeconds(30));
+            heard.Save(Path.Combine(_temp.FullName, "received.wav"));
+            string words = heard.Transcribe(ConversationRig.Grammar);
+            output.WriteLine($"Chromium heard '{words}' ({heard.SoundTime.TotalSeconds:F2} s of sound in {heard.Duration.TotalSeconds:F1} s recorded)");
+            Assert.Equal("you said what time is it", words);
             await page.ClickAsync("#hangup");
         }
         finally
         {
             await browser.CloseAsync();
+        }
+    }
+
+    private static async Task<ReceivedAudio> WaitForReplyAsync(IPage page, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var heard = await ReceivedAudio.ReadAsync(page);
+            if (heard.SoundSpan() is { } span && heard.Duration - span.End >= TimeSpan.FromSeconds(1) && span.End - span.Start >= TimeSpan.FromSeconds(0.5))
+                return heard;
+            Assert.True(clock.Elapsed < timeout,
+                $"no finished reply in Chromium's recording after {timeout.TotalSeconds} s ({heard.SoundTime.TotalSeconds:F2} s of sound in {heard.Duration.TotalSeconds:F1} s)");
+            await Task.Delay(500);
         }
     }
 
