@@ -39,7 +39,21 @@ internal sealed class RelaySettings(IConfigurationRoot root, string path)
         ReadDtls(),
         new LoggingOptions(ReadLogLevel("logging:level")),
         new DemoOptions(ExistingFile("demo:page")),
-        ReadTransceivers());
+        ReadTransceivers(),
+        ReadNotices());
+
+    private NoticesOptions ReadNotices()
+    {
+        string? path = ExistingFile("notices:no_transceiver");
+        if (path is null)
+            return new NoticesOptions(null, null);
+        if (!EdgeVoice.Relay.Notices.NoticeAudio.TryLoad(path, out var notice, out string? problem))
+        {
+            Error("notices:no_transceiver", problem + "; make one with relay-aot/EdgeVoice.Relay/Notices/make-no-transceiver.sh, or remove the key to use the built-in notice");
+            return new NoticesOptions(path, null);
+        }
+        return new NoticesOptions(path, notice);
+    }
 
     private TransceiverPoolOptions? ReadTransceivers()
     {
