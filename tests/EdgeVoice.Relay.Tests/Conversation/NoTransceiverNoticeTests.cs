@@ -20,10 +20,13 @@ public sealed class NoTransceiverNoticeTests(ITestOutputHelper output)
 
     private sealed record Heard(ushort Sequence, uint Timestamp, bool Marker, byte[] Payload, TimeSpan At);
 
-    [Fact]
-    public async Task The_caller_hears_the_notice_then_the_call_ends_when_its_only_transceiver_vanishes()
+    /// <param name="publishedRelay">True: the published Native-AOT relay (artifacts/relay), which plays the notice embedded in its binary.</param>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task The_caller_hears_the_notice_then_the_call_ends_when_its_only_transceiver_vanishes(bool publishedRelay)
     {
-        await using var rig = await ConversationRig.StartAsync(transceiverSessions: 1, output: output, throughCables: true);
+        await using var rig = await ConversationRig.StartAsync(transceiverSessions: 1, publishedRelay, output, throughCables: true);
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         using var caller = await SyntheticCaller.ConnectAsync(Http, rig.Http, rig.ApiKey, cancel.Token);
         Assert.True(await InProcessRelay.EventuallyAsync(() => rig.Transceiver.ActiveSessions == 1, TimeSpan.FromSeconds(5)));
@@ -72,7 +75,27 @@ public sealed class NoTransceiverNoticeTests(ITestOutputHelper output)
         string stream;
         lock (sse) stream = string.Join('\n', sse);
         Assert.Contains("event: call_ended\ndata: {\"reason\":\"handler_ended\",\"detail\":\"transceiver gpu-1 disconnected; no transceiver took the call over\"}", stream);
-        Assert.True(await InProcessRelay.EventuallyAsync(() => rig.Relay!.Server.Sessions.Count == 0, TimeSpan.FromSeconds(5)), "the relay kept the session");
+        if (rig.Relay is { } relay)
+            Assert.True(await InProcessRelay.EventuallyAsync(() => relay.Server.Sessions.Count == 0, TimeSpan.FromSeconds(5)), "the relay kept the session");
+    }
+
+    [Fact]
+    [Trait("Needs", "edgevoice-relay")]
+    public async Task The_published_relay_refuses_to_start_with_a_notice_that_is_not_ogg_opus()
+    {
+        string directory = Directory.CreateTempSubdirectory("edgevoice-bad-notice-").FullName;
+        try
+        {
+            string wav = Path.Combine(directory, "notice.wav");
+            File.WriteAllBytes(wav, [.. "RIFF"u8, .. new byte[100]]);
+            var e = await Assert.ThrowsAnyAsync<Exception>(() => RelayProcess.StartAsync(RelayKind.EdgeVoice, output, $"notices:\n  no_transceiver: {wav}\n"));
+            Assert.Contains("exited with code 2", e.Message);
+            Assert.Contains($"notices.no_transceiver: '{wav}' is not a usable Ogg Opus notice: not an Ogg file", e.Message);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     /// <summary>Sends the question as 20 ms Opus frames in real time (then silence, as a browser does) and collects the reply until it has ended.</summary>
