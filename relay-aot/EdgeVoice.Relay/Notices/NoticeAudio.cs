@@ -15,6 +15,8 @@ public sealed class NoticeAudio
     public static readonly TimeSpan PacketDuration = TimeSpan.FromMilliseconds(20);
     /// <summary>A notice is short: 30 s at most.</summary>
     public const int MaxPackets = 1500;
+    /// <summary>Large enough for 30 s of 20 ms packets at the largest size the relay sends.</summary>
+    public const int MaxFileBytes = 2 * 1024 * 1024;
     public const string NoTransceiverResource = "EdgeVoice.Relay.Notices.no-transceiver.opus";
 
     private static readonly Lazy<NoticeAudio> EmbeddedNoTransceiver = new(() => LoadEmbedded(NoTransceiverResource));
@@ -137,9 +139,6 @@ public sealed class NoticeAudio
         problem = null;
         return true;
     }
-
-    /// <summary>Large enough for 30 s of 20 ms packets at the largest size the relay sends.</summary>
-    public const int MaxFileBytes = 2 * 1024 * 1024;
 
     public static string Describe(OggError error) => error switch
     {

@@ -225,17 +225,25 @@ internal sealed class CallSession : ICallerOutput
         TimeSpan next = _nextReport < _endsAt ? _nextReport : _endsAt;
         if (_feed.EndRequested)
             return TimeSpan.Zero;
-        if (Phase == CallPhase.Connected && (_notice is not null || _feed.Notice is not null || _feed.Count > 0))
-        {
-            TimeSpan feed = _notice?.NextDue ?? (_feed.Notice is not null ? TimeSpan.Zero : _feedPacing ? _nextFeedFrame : TimeSpan.Zero);
-            if (feed < next)
-                next = feed;
-        }
+        if (Phase == CallPhase.Connected && FeedDue() is { } feed && feed < next)
+            next = feed;
         if (_ice.NextTimeout is { } ice && ice < next)
             next = ice;
         if (_dtls.NextTimeout is { } dtls && dtls < next)
             next = dtls;
         return next;
+    }
+
+    /// <summary>When the feed next has something to send: the notice's next packet, at once to start a notice, or the next frame.</summary>
+    private TimeSpan? FeedDue()
+    {
+        if (_notice is not null)
+            return _notice.NextDue;
+        if (_feed.Notice is not null)
+            return TimeSpan.Zero;
+        if (_feed.Count > 0)
+            return _feedPacing ? _nextFeedFrame : TimeSpan.Zero;
+        return null;
     }
 
     public void HandleTimeout(TimeSpan now, DateTimeOffset wallClock)

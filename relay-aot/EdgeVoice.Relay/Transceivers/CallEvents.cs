@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using EdgeVoice.Relay.Sessions;
 using EdgeVoice.Tunnel.Control;
 
 namespace EdgeVoice.Relay.Transceivers;
@@ -30,16 +31,16 @@ public interface ICallEventSource
 /// <param name="Detail">The handler's words, e.g. "transceiver gpu-1 disconnected; no transceiver took the call over".</param>
 public sealed record CallEnding(string Reason, string? Detail)
 {
-    public static string Name(EdgeVoice.Relay.Sessions.CallEndReason reason) => reason switch
+    public static string Name(CallEndReason reason) => reason switch
     {
-        EdgeVoice.Relay.Sessions.CallEndReason.HungUp => "hung_up",
-        EdgeVoice.Relay.Sessions.CallEndReason.ConsentExpired => "consent_expired",
-        EdgeVoice.Relay.Sessions.CallEndReason.ConnectTimedOut => "connect_timed_out",
-        EdgeVoice.Relay.Sessions.CallEndReason.DtlsFailed => "dtls_failed",
-        EdgeVoice.Relay.Sessions.CallEndReason.DtlsClosed => "dtls_closed",
-        EdgeVoice.Relay.Sessions.CallEndReason.RelayStopping => "relay_stopping",
-        EdgeVoice.Relay.Sessions.CallEndReason.TimeLimit => "time_limit",
-        EdgeVoice.Relay.Sessions.CallEndReason.HandlerEnded => "handler_ended",
+        CallEndReason.HungUp => "hung_up",
+        CallEndReason.ConsentExpired => "consent_expired",
+        CallEndReason.ConnectTimedOut => "connect_timed_out",
+        CallEndReason.DtlsFailed => "dtls_failed",
+        CallEndReason.DtlsClosed => "dtls_closed",
+        CallEndReason.RelayStopping => "relay_stopping",
+        CallEndReason.TimeLimit => "time_limit",
+        CallEndReason.HandlerEnded => "handler_ended",
         _ => "unknown",
     };
 }
