@@ -7,6 +7,7 @@
 //   info(i)            { sampleRate, seconds, startedAtMs } (startedAtMs: performance.now() of sample 0)
 //   wav(i, fromS, toS) base64 WAV (mono, 16-bit) of recording i (-1 = last), optionally a slice in seconds
 //   stop(i)            stops recording i (it keeps what it has)
+//   connectionStates() connectionState of every RTCPeerConnection the page made, in order
 (() => {
   if (window.edgeVoiceRecorder) return;
 
@@ -44,6 +45,7 @@
     registerProcessor('edgevoice-tap', EdgeVoiceTap);`;
 
   const recordings = [];
+  const peers = [];
   let context = null;
   let tapLoaded = null;
 
@@ -66,6 +68,7 @@
     const ctx = audioContext();
     recording.sampleRate = ctx.sampleRate;
     await Promise.all([sink.play(), ctx.resume(), tapLoaded]);
+    if (recording.stopped) return;
     const node = new AudioWorkletNode(ctx, 'edgevoice-tap', { numberOfInputs: 1, numberOfOutputs: 1, channelCount: 1, channelCountMode: 'explicit' });
     node.port.onmessage = ({ data }) => {
       if (recording.firstFrame < 0) {
@@ -83,10 +86,14 @@
     recording.node = node;
   }
 
+  // Made with the page, so that a busy machine does not delay the first recording by the worklet's load.
+  audioContext();
+
   const NativePeerConnection = window.RTCPeerConnection;
   window.RTCPeerConnection = class extends NativePeerConnection {
     constructor(...args) {
       super(...args);
+      peers.push(this);
       this.addEventListener('track', e => {
         if (e.track.kind === 'audio') record(e.track).catch(error => console.error(`edgeVoiceRecorder: ${error}`));
       });
@@ -139,10 +146,11 @@
 
   function stop(index = -1) {
     const r = pick(index);
+    r.stopped = true;
     r.node?.port.postMessage('stop');
     r.node?.disconnect();
     r.sink.srcObject = null;
   }
 
-  window.edgeVoiceRecorder = { count: () => recordings.length, info, wav, stop };
+  window.edgeVoiceRecorder = { count: () => recordings.length, info, wav, stop, connectionStates: () => peers.map(pc => pc.connectionState) };
 })();
