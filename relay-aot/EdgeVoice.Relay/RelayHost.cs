@@ -127,7 +127,7 @@ public sealed class RelayServer : IAsyncDisposable
             new IceLiteOptions { ConsentTimeout = options.Ice.ConsentTimeout, ConnectTimeout = options.Ice.ConnectTimeout },
             HandshakeTimeout: options.Ice.ConnectTimeout,
             MaxConnecting: options.Limits.MaxHandshakesInFlight);
-        TransceiverPool? pool = handlers is null && options.Transceivers is { } transceivers ? CreatePool(options.ConfigPath, transceivers, logger) : null;
+        TransceiverPool? pool = handlers is null && options.Transceivers is { } transceivers ? CreatePool(options.ConfigPath, transceivers, options.Notices, logger) : null;
         var admission = new CallAdmission(table, loop, certificate, handlers ?? pool ?? (ISessionHandlerFactory)new EchoSessionHandlerFactory(), settings, logger);
         var signaling = new SignalingEndpoints(admission, new CallerAuthorizer(options.Auth), new RelayMetrics(table, loop.Counters, pool),
             (options.Metrics ?? new MetricsOptions(MetricsAccess.ApiKey)).Access, options.Limits.MaxOfferBytes, logger, pool);
@@ -152,7 +152,7 @@ public sealed class RelayServer : IAsyncDisposable
     internal IReadOnlyList<TransceiverLink> Transceivers => _pool?.Links ?? [];
 
     /// <summary>Tunnel options from the <c>transceivers:</c> section, checked by the tunnel library's own certificate checks.</summary>
-    private static TransceiverPool CreatePool(string configPath, TransceiverPoolOptions transceivers, ILogger logger)
+    private static TransceiverPool CreatePool(string configPath, TransceiverPoolOptions transceivers, NoticesOptions? notices, ILogger logger)
     {
         var tunnel = new TunnelConfig
         {
@@ -167,7 +167,10 @@ public sealed class RelayServer : IAsyncDisposable
         try
         {
             var options = tunnel.CreateOptions(logger);
-            return new TransceiverPool(transceivers.Pool, options, EdgeVoice.Tunnel.Pki.PkiFiles.LoadCertificate(transceivers.CaPath), logger);
+            return new TransceiverPool(transceivers.Pool, options, EdgeVoice.Tunnel.Pki.PkiFiles.LoadCertificate(transceivers.CaPath), logger)
+            {
+                NoTransceiverNotice = notices?.NoTransceiver ?? Notices.NoticeAudio.NoTransceiver,
+            };
         }
         catch (TunnelConfigException ex)
         {

@@ -172,7 +172,8 @@ public sealed class SyntheticCaller : IDisposable
     /// Reads what the relay sends until it has said goodbye (an SRTCP BYE and a DTLS close_notify) or the timeout passes;
     /// frames still in flight are dropped.
     /// </summary>
-    public RelayGoodbye WaitForGoodbye(TimeSpan timeout)
+    /// <param name="onFrame">Given each Opus frame that arrives meanwhile (else they are dropped).</param>
+    public RelayGoodbye WaitForGoodbye(TimeSpan timeout, ReceivedFrame? onFrame = null)
     {
         bool bye = false, alert = false, closed = false;
         var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
@@ -196,8 +197,10 @@ public sealed class SyntheticCaller : IDisposable
                     _dtls.HandleInput(datagram, _clock.Elapsed);
                     break;
                 case PacketKind.Rtp:
-                    if (!TryOpenRtp(_buffer, length, ignored, out _, out _))
+                    if (!TryOpenRtp(_buffer, length, ignored, out int payloadLength, out var header))
                         UnreadableDatagrams++;
+                    else
+                        onFrame?.Invoke(header, ignored[..payloadLength]);
                     break;
                 default:
                     Tally(datagram);
@@ -374,4 +377,7 @@ public sealed class SyntheticCaller : IDisposable
 }
 
 /// <summary>What a caller saw of the relay ending its call: an SRTCP BYE, a DTLS alert record, and the decrypted close_notify.</summary>
+/// <summary>An Opus frame from the relay, decrypted: its RTP header and payload (valid during the call only).</summary>
+public delegate void ReceivedFrame(in RtpHeader header, ReadOnlySpan<byte> payload);
+
 public readonly record struct RelayGoodbye(bool RtcpBye, bool DtlsAlert, bool DtlsClosed);

@@ -18,7 +18,8 @@ public sealed record RelayOptions(
     LoggingOptions Logging,
     DemoOptions Demo,
     TransceiverPoolOptions? Transceivers = null,
-    MetricsOptions? Metrics = null);
+    MetricsOptions? Metrics = null,
+    NoticesOptions? Notices = null);
 
 /// <param name="ListenUrls">Kestrel URLs for signaling, e.g. http://127.0.0.1:8080.</param>
 /// <param name="CertificatePath">PEM certificate for https URLs (absolute path).</param>
@@ -107,3 +108,7 @@ public sealed record TransceiverAddress(string Name, IPEndPoint Address);
 /// and the pool it places calls on. Absent, calls go to the echo handler.
 /// </summary>
 public sealed record TransceiverPoolOptions(string NodeName, string CertificatePath, string KeyPath, string CaPath, IReadOnlyList<TransceiverAddress> Pool);
+
+/// <summary>The <c>notices:</c> section: Ogg Opus files the relay plays itself, read and checked at start (null: the built-in one).</summary>
+/// <param name="NoTransceiverPath">notices.no_transceiver: played when a call's transceiver is lost and none can take the call over.</param>
+public sealed record NoticesOptions(string? NoTransceiverPath, EdgeVoice.Relay.Notices.NoticeAudio? NoTransceiver);

@@ -40,7 +40,8 @@ internal sealed class RelaySettings(IConfigurationRoot root, string path)
         new LoggingOptions(ReadLogLevel("logging:level")),
         new DemoOptions(ExistingFile("demo:page")),
         ReadTransceivers(),
-        ReadMetrics());
+        ReadMetrics(),
+        ReadNotices());
 
     private MetricsOptions ReadMetrics()
     {
@@ -55,6 +56,19 @@ internal sealed class RelaySettings(IConfigurationRoot root, string path)
         if (access is null)
             Error("metrics:access", $"{Show(text!)} is not a metrics access (api_key: scrapers send a bearer API key; open: no credential, for a private listener; off: no /metrics)");
         return new MetricsOptions(access ?? MetricsAccess.ApiKey);
+    }
+
+    private NoticesOptions ReadNotices()
+    {
+        string? path = ExistingFile("notices:no_transceiver");
+        if (path is null)
+            return new NoticesOptions(null, null);
+        if (!EdgeVoice.Relay.Notices.NoticeAudio.TryLoad(path, out var notice, out string? problem))
+        {
+            Error("notices:no_transceiver", problem + "; make one with relay-aot/EdgeVoice.Relay/Notices/make-no-transceiver.sh, or remove the key to use the built-in notice");
+            return new NoticesOptions(path, null);
+        }
+        return new NoticesOptions(path, notice);
     }
 
     private TransceiverPoolOptions? ReadTransceivers()

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using EdgeVoice.Relay.Media;
+using EdgeVoice.Relay.Notices;
 using EdgeVoice.WebRtc;
 using EdgeVoice.WebRtc.Dtls;
 using EdgeVoice.WebRtc.Ice;
@@ -35,6 +36,8 @@ internal sealed class CallSession : ICallerOutput
     private readonly byte[] _feedPayload = new byte[CallerFeed.MaxPayload];
     private TimeSpan _nextFeedFrame;
     private bool _feedPacing;
+    private NoticePlayback? _notice;
+    private uint _noticeTimestamp;
     private readonly IceLiteAgent _ice;
     private readonly DtlsServer _dtls;
     private readonly RelayCounters _counters;
@@ -183,29 +186,38 @@ internal sealed class CallSession : ICallerOutput
 
     public void SendToCaller(in MediaFrame frame)
     {
-        if (_outbound is null || !_hasRemote)
+        if (_outbound is null || !_hasRemote || _notice is not null)
             return;
         if (!_sentAny)
         {
             _firstFrameTimestamp = frame.RtpTimestamp;
             _sentAny = true;
         }
+        SendRtp(frame.Payload, _outTimestampBase + (frame.RtpTimestamp - _firstFrameTimestamp), frame.Marker);
+    }
+
+    /// <summary>Packetizes, protects and sends one Opus frame at <paramref name="timestamp"/> on our outbound timeline.</summary>
+    private void SendRtp(ReadOnlySpan<byte> payload, uint timestamp, bool marker)
+    {
+        if (_outbound is null || !_hasRemote)
+            return;
         Span<byte> slot = _sender.SendSlot();
         var header = new RtpHeader(
             payloadType: (byte)OpusPayloadType,
             sequenceNumber: _outSequence++,
-            timestamp: _outTimestampBase + (frame.RtpTimestamp - _firstFrameTimestamp),
+            timestamp: timestamp,
             ssrc: _outSsrc,
-            marker: frame.Marker);
+            marker: marker);
         int headerLength = header.WriteTo(slot);
-        if (headerLength + frame.Payload.Length + SrtpContext.MaxOverhead > slot.Length)
+        if (headerLength + payload.Length + SrtpContext.MaxOverhead > slot.Length)
             return;
-        frame.Payload.CopyTo(slot[headerLength..]);
-        int length = headerLength + frame.Payload.Length;
+        payload.CopyTo(slot[headerLength..]);
+        int length = headerLength + payload.Length;
         if (!_outbound.TryProtectRtp(slot, length, out int protectedLength, out _))
             return;
         _sender.Commit(protectedLength, _remote);
-        _sendStats.OnSent(frame.Payload.Length);
+        _sendStats.OnSent(payload.Length);
+        _sentAny = true;
         _lastSentTimestamp = header.Timestamp;
         _lastSentAt = _clockForReports;
         _counters.RtpSent++;
@@ -216,17 +228,25 @@ internal sealed class CallSession : ICallerOutput
         TimeSpan next = _nextReport < _endsAt ? _nextReport : _endsAt;
         if (_feed.EndRequested)
             return TimeSpan.Zero;
-        if (Phase == CallPhase.Connected && _feed.Count > 0)
-        {
-            TimeSpan feed = _feedPacing ? _nextFeedFrame : TimeSpan.Zero;
-            if (feed < next)
-                next = feed;
-        }
+        if (Phase == CallPhase.Connected && FeedDue() is { } feed && feed < next)
+            next = feed;
         if (_ice.NextTimeout is { } ice && ice < next)
             next = ice;
         if (_dtls.NextTimeout is { } dtls && dtls < next)
             next = dtls;
         return next;
+    }
+
+    /// <summary>When the feed next has something to send: the notice's next packet, at once to start a notice, or the next frame.</summary>
+    private TimeSpan? FeedDue()
+    {
+        if (_notice is not null)
+            return _notice.NextDue;
+        if (_feed.Notice is not null)
+            return TimeSpan.Zero;
+        if (_feed.Count > 0)
+            return _feedPacing ? _nextFeedFrame : TimeSpan.Zero;
+        return null;
     }
 
     public void HandleTimeout(TimeSpan now, DateTimeOffset wallClock)
@@ -254,7 +274,13 @@ internal sealed class CallSession : ICallerOutput
             End(CallEndReason.HandlerEnded);
             return;
         }
-        if (Phase == CallPhase.Connected)
+        if (Phase == CallPhase.Connected && _feed.Notice is not null && PlayNotice(now))
+        {
+            FailureDetail ??= _feed.EndReason;
+            End(CallEndReason.HandlerEnded);
+            return;
+        }
+        if (Phase == CallPhase.Connected && _notice is null)
             SendFeed(now);
         if (Phase == CallPhase.Connected && now >= _nextReport)
         {
@@ -277,6 +303,24 @@ internal sealed class CallSession : ICallerOutput
             SendToCaller(new MediaFrame(sequence, timestamp, marker, _feedPayload.AsSpan(0, length)));
             _nextFeedFrame += FrameInterval;
         }
+    }
+
+    /// <summary>Plays the feed's notice in place of its frames, paced at 20 ms; true once it has played to the end.</summary>
+    private bool PlayNotice(TimeSpan now)
+    {
+        if (_notice is null)
+        {
+            _notice = new NoticePlayback(_feed.Notice!, now);
+            // The notice continues our stream: the next sequence number, and a timestamp as far on as time went since the last frame.
+            _noticeTimestamp = _sentAny
+                ? _lastSentTimestamp + (uint)Math.Max(NoticeAudio.SamplesPerPacket, (now - _lastSentAt).Ticks / (TimeSpan.TicksPerSecond / 48_000))
+                : _outTimestampBase;
+        }
+        // The handler's frames no longer go out; drop what it queued.
+        while (_feed.TryDequeue(_feedPayload, out _, out _, out _, out _)) { }
+        while (_notice.TryTake(now, out var packet, out int index))
+            SendRtp(packet, _noticeTimestamp + (uint)(index * NoticeAudio.SamplesPerPacket), marker: index == 0);
+        return _notice.IsFinished(now);
     }
 
     /// <summary>Ends the call: RTCP BYE and DTLS close_notify to the caller, then the handler is told and the table forgets it.</summary>

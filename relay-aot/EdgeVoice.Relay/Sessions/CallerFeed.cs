@@ -1,9 +1,12 @@
+using EdgeVoice.Relay.Notices;
+
 namespace EdgeVoice.Relay.Sessions;
 
 /// <summary>
 /// What other threads hand a call's media loop: frames for the caller (a bounded ring, copied in, no allocation) and a
 /// request to end the call. The loop drains one frame per 20 ms (<see cref="CallSession"/> paces it), so frames that
 /// arrive in bursts reach the caller evenly; when full, the oldest frame is dropped to keep the delay bounded.
+/// A notice to play before the call ends (<see cref="PlayNoticeThenEnd"/>) is handed over whole: the loop paces it out itself.
 /// </summary>
 public sealed class CallerFeed
 {
@@ -22,6 +25,8 @@ public sealed class CallerFeed
     private int _count;
     private long _dropped;
     private volatile string? _endReason;
+    private volatile NoticeAudio? _notice;
+    private string? _noticeReason;
 
     /// <param name="wakeLoop">Makes the media loop run its timers soon; called when the feed goes from empty to not empty, or on an end request.</param>
     /// <param name="onDropped">Called for each dropped frame (the relay's drop counter); any thread.</param>
@@ -46,8 +51,12 @@ public sealed class CallerFeed
     /// <summary>Frames dropped because the feed was full (oldest first) or too large.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
+    /// <summary>The call must end now (a notice, if one is playing, is cut short).</summary>
     public bool EndRequested => _endReason is not null;
-    public string? EndReason => _endReason;
+    /// <summary>Why the call ends: the end request's reason, else the notice's.</summary>
+    public string? EndReason => _endReason ?? _noticeReason;
+    /// <summary>The notice to play, then end the call; null until <see cref="PlayNoticeThenEnd"/>.</summary>
+    public NoticeAudio? Notice => _notice;
 
     /// <summary>Queues a frame for the caller; any thread.</summary>
     public void Enqueue(ushort sequence, uint rtpTimestamp, bool marker, ReadOnlySpan<byte> payload)
@@ -104,6 +113,22 @@ public sealed class CallerFeed
             _count--;
             return true;
         }
+    }
+
+    /// <summary>
+    /// Asks the media loop to play <paramref name="notice"/> to the caller in place of the handler's frames (queued ones are
+    /// dropped), then end the call with <paramref name="reason"/>; any thread. Only the first request counts.
+    /// </summary>
+    public void PlayNoticeThenEnd(NoticeAudio notice, string reason)
+    {
+        lock (_gate)
+        {
+            if (_notice is not null)
+                return;
+            _noticeReason = reason;
+            _notice = notice;
+        }
+        _wakeLoop();
     }
 
     /// <summary>Asks the media loop to end the call (e.g. its transceiver closed the session); any thread.</summary>

@@ -128,7 +128,10 @@ internal sealed class SignalingEndpoints
                     await context.Response.WriteAsync($"event: {e.Kind}\ndata: {json}\n\n", context.RequestAborted);
                     await context.Response.Body.FlushAsync(context.RequestAborted);
                 }
-                await context.Response.WriteAsync("event: call_ended\ndata: {}\n\n", context.RequestAborted);
+                string ended = subscription.Ending is { } ending
+                    ? System.Text.Json.JsonSerializer.Serialize(new CallEndedData(ending.Reason, ending.Detail), SignalingJson.Default.CallEndedData)
+                    : "{}";
+                await context.Response.WriteAsync($"event: call_ended\ndata: {ended}\n\n", context.RequestAborted);
             }
             catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
             {
@@ -255,7 +258,13 @@ public sealed record CallEventData(
     [property: JsonPropertyName("text")] string Text,
     [property: JsonPropertyName("at_ms")] long AtMilliseconds);
 
+/// <summary>The data line of the call_ended event: why the call ended.</summary>
+public sealed record CallEndedData(
+    [property: JsonPropertyName("reason")] string Reason,
+    [property: JsonPropertyName("detail"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Detail);
+
 [JsonSerializable(typeof(CallEventData))]
+[JsonSerializable(typeof(CallEndedData))]
 [JsonSerializable(typeof(TokenRequest))]
 [JsonSerializable(typeof(TokenResponse))]
 [JsonSerializable(typeof(RelayStats))]

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using EdgeVoice.Relay.Sessions;
 using EdgeVoice.Tunnel.Control;
 
 namespace EdgeVoice.Relay.Transceivers;
@@ -31,10 +32,32 @@ public interface ICallEventSource
     bool TrySubscribe(string callId, out CallEventSubscription? subscription);
 }
 
+/// <summary>Why a call ended, as its event stream's last event says.</summary>
+/// <param name="Reason">hung_up, time_limit, handler_ended, … (<see cref="Name"/>).</param>
+/// <param name="Detail">The handler's words, e.g. "transceiver gpu-1 disconnected; no transceiver took the call over".</param>
+public sealed record CallEnding(string Reason, string? Detail)
+{
+    public static string Name(CallEndReason reason) => reason switch
+    {
+        CallEndReason.HungUp => "hung_up",
+        CallEndReason.ConsentExpired => "consent_expired",
+        CallEndReason.ConnectTimedOut => "connect_timed_out",
+        CallEndReason.DtlsFailed => "dtls_failed",
+        CallEndReason.DtlsClosed => "dtls_closed",
+        CallEndReason.RelayStopping => "relay_stopping",
+        CallEndReason.TimeLimit => "time_limit",
+        CallEndReason.HandlerEnded => "handler_ended",
+        _ => "unknown",
+    };
+}
+
 /// <summary>A reader of one call's events; the channel completes when the call ends. Dispose to stop listening.</summary>
-public sealed class CallEventSubscription(ChannelReader<CallEvent> reader, Action unsubscribe) : IDisposable
+public sealed class CallEventSubscription(ChannelReader<CallEvent> reader, Action unsubscribe, Func<CallEnding?>? ending = null) : IDisposable
 {
     public ChannelReader<CallEvent> Reader { get; } = reader;
+
+    /// <summary>Why the call ended, once <see cref="Reader"/> has completed; null while it runs or when unknown.</summary>
+    public CallEnding? Ending => ending?.Invoke();
 
     public void Dispose() => unsubscribe();
 }
@@ -50,6 +73,7 @@ internal sealed class CallEventLog
     private readonly Queue<CallEvent> _kept = new();
     private readonly List<Channel<CallEvent>> _subscribers = new();
     private bool _completed;
+    private CallEnding? _ending;
 
     public void Add(CallEvent e)
     {
@@ -75,13 +99,14 @@ internal sealed class CallEventLog
         {
             lock (_gate) _subscribers.Remove(channel);
             channel.Writer.TryComplete();
-        });
+        }, () => { lock (_gate) return _ending; });
     }
 
-    public void Complete()
+    public void Complete(CallEnding? ending = null)
     {
         lock (_gate)
         {
+            _ending ??= ending;
             _completed = true;
             foreach (var s in _subscribers) s.Writer.TryComplete();
             _subscribers.Clear();

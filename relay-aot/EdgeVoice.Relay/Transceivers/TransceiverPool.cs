@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using EdgeVoice.Relay.Configuration;
+using EdgeVoice.Relay.Notices;
 using EdgeVoice.Relay.Sessions;
 using System.Security.Cryptography.X509Certificates;
 using EdgeVoice.Tunnel.Control;
@@ -41,6 +42,9 @@ internal sealed class TransceiverPool : ISessionHandlerFactory, ICallEventSource
     }
 
     public IReadOnlyList<TransceiverLink> Links => _links;
+
+    /// <summary>What a caller hears when its transceiver is lost and no other can take the call (relay.yaml notices.no_transceiver).</summary>
+    public NoticeAudio NoTransceiverNotice { get; init; } = NoticeAudio.NoTransceiver;
 
     public void Start()
     {
@@ -107,13 +111,13 @@ internal sealed class TransceiverPool : ISessionHandlerFactory, ICallEventSource
         handler.Call.Feed.RequestEnd($"transceiver {link.Name} closed the session: {message.Reason} {message.Detail}");
     }
 
-    /// <summary>The tunnel dropped: its calls have lost their agent and end (moving them to another transceiver is later work).</summary>
+    /// <summary>The tunnel dropped: its calls have lost their agent; each caller hears the notice, then the call ends (moving them to another transceiver is later work).</summary>
     public void OnLinkLost(TransceiverLink link)
     {
         foreach (var handler in _bySession.Values.Where(h => h.Link == link))
         {
-            _logger.LogWarning("call ends: transceiver {Name} disconnected trace_id={TraceId}", link.Name, handler.Call.CallId);
-            handler.Call.Feed.RequestEnd($"transceiver {link.Name} disconnected");
+            _logger.LogWarning("call ends: transceiver {Name} disconnected, no transceiver took the call over trace_id={TraceId}", link.Name, handler.Call.CallId);
+            handler.Call.Feed.PlayNoticeThenEnd(NoTransceiverNotice, $"transceiver {link.Name} disconnected; no transceiver took the call over");
         }
     }
 

@@ -40,6 +40,6 @@ internal sealed class TunnelSessionHandler(TransceiverPool pool, TransceiverLink
         };
         Link.SendControl(new SessionCloseMessage(Call.SessionId, closeReason, reason.ToString()));
         pool.Forget(this);
-        Events.Complete();
+        Events.Complete(new CallEnding(CallEnding.Name(reason), Call.Feed.EndReason));
     }
 }

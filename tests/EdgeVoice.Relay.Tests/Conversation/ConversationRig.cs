@@ -24,11 +24,12 @@ public sealed class ConversationRig : IAsyncDisposable
     private readonly IReadOnlyList<MetricsListener> _metrics;
 
     private ConversationRig(string directory, IReadOnlyList<TunnelSessionServer> transceivers, InProcessRelay? relay, RelayProcess? process,
-        ConcurrentQueue<string> transceiverLog, IReadOnlyList<MetricsListener> metrics)
+        ConcurrentQueue<string> transceiverLog, IReadOnlyList<MetricsListener> metrics, IReadOnlyList<UdpCable> cables)
     {
         _directory = directory;
         _transceiverLog = transceiverLog;
         _metrics = metrics;
+        Cables = cables;
         Transceivers = transceivers;
         Relay = relay;
         Process = process;
@@ -37,6 +38,8 @@ public sealed class ConversationRig : IAsyncDisposable
     /// <summary>gpu-1, gpu-2, … in the order of the relay's pool.</summary>
     public IReadOnlyList<TunnelSessionServer> Transceivers { get; }
     public TunnelSessionServer Transceiver => Transceivers[0];
+    /// <summary>With <c>throughCables</c>: the relay reaches transceiver i through Cables[i]; cut one and that transceiver vanishes.</summary>
+    public IReadOnlyList<UdpCable> Cables { get; }
     /// <summary>The relay when it runs in the test process (null when it is the published Native-AOT binary).</summary>
     public InProcessRelay? Relay { get; }
     /// <summary>The published Native-AOT relay as a child process (null when in-process).</summary>
@@ -54,8 +57,9 @@ public sealed class ConversationRig : IAsyncDisposable
     /// <param name="transceiverSessions">limits.max_sessions (and tunnel.capacity) of each transceiver.</param>
     /// <param name="publishedRelay">Run the published Native-AOT relay (artifacts/relay) as a child process instead of in-process.</param>
     /// <param name="crossAddresses">List each transceiver in the relay's pool under the next one's address (a misconfiguration): then nothing connects.</param>
+    /// <param name="throughCables">Put a <see cref="UdpCable"/> between the relay and each transceiver (<see cref="Cables"/>).</param>
     public static async Task<ConversationRig> StartAsync(int transceiverSessions = 1, bool publishedRelay = false,
-        Xunit.Abstractions.ITestOutputHelper? output = null, int transceiverCount = 1, bool crossAddresses = false)
+        Xunit.Abstractions.ITestOutputHelper? output = null, int transceiverCount = 1, bool crossAddresses = false, bool throughCables = false)
     {
         string directory = Directory.CreateTempSubdirectory("edgevoice-conversation-").FullName;
         var names = Enumerable.Range(1, transceiverCount).Select(i => $"gpu-{i}").ToList();
@@ -120,7 +124,9 @@ public sealed class ConversationRig : IAsyncDisposable
             throw;
         }
 
-        var pool = names.Select((name, i) => $"    - name: {name}\n      address: 127.0.0.1:{ports[crossAddresses ? (i + 1) % ports.Count : i]}");
+        var cables = throughCables ? ports.Select(p => new UdpCable(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, p))).ToList() : [];
+        var dialed = throughCables ? cables.Select(c => c.LocalEndPoint.Port).ToList() : ports;
+        var pool = names.Select((name, i) => $"    - name: {name}\n      address: 127.0.0.1:{dialed[crossAddresses ? (i + 1) % ports.Count : i]}");
         InProcessRelay? relay = null;
         RelayProcess? process = null;
         try
@@ -143,9 +149,10 @@ public sealed class ConversationRig : IAsyncDisposable
         {
             foreach (var m in metrics) await m.DisposeAsync();
             foreach (var t in transceivers) await t.DisposeAsync();
+            foreach (var c in cables) c.Dispose();
             throw;
         }
-        var rig = new ConversationRig(directory, transceivers, relay, process, transceiverLog, metrics);
+        var rig = new ConversationRig(directory, transceivers, relay, process, transceiverLog, metrics, cables);
         if (crossAddresses)
             return rig;
         // The relay counts a transceiver once the tunnel is up and the first load report arrived (sent on connect).
@@ -187,6 +194,7 @@ public sealed class ConversationRig : IAsyncDisposable
         if (Process is not null) await Process.DisposeAsync();
         foreach (var m in _metrics) await m.DisposeAsync();
         foreach (var t in Transceivers) await t.DisposeAsync();
+        foreach (var c in Cables) c.Dispose();
         Directory.Delete(_directory, recursive: true);
     }
 }

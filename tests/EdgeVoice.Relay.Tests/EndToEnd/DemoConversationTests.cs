@@ -9,7 +9,8 @@ namespace EdgeVoice.Relay.Tests.EndToEnd;
 /// <summary>
 /// The demo as a person uses it with a voice agent: Chromium opens the published relay's page, presses Call and asks
 /// an espeak-ng question from a WAV; the question travels relay → tunnel → transceiver, and the page shows the
-/// transcript and the agent's reply from the call's events while the reply audio streams back.
+/// transcript and the agent's reply from the call's events while the reply audio streams back; what Chromium plays of
+/// that audio, recorded in the page and run through pocketsphinx, is the reply's words.
 /// </summary>
 [Collection(EndToEndCollection.Name)]
 public sealed class DemoConversationTests(PlaywrightDriver driver, ITestOutputHelper output) : IClassFixture<PlaywrightDriver>, IDisposable
@@ -27,6 +28,7 @@ public sealed class DemoConversationTests(PlaywrightDriver driver, ITestOutputHe
         {
             var page = await browser.NewPageAsync();
             page.Console += (_, message) => output.WriteLine($"page: {message.Text}");
+            await ReceivedAudio.InstallRecorderAsync(page);
             await page.GotoAsync(rig.Http.ToString());
             await page.ClickAsync("#call");
             await page.WaitForFunctionAsync("() => document.getElementById('mode').textContent === 'voice agent'", null,
@@ -45,11 +47,79 @@ public sealed class DemoConversationTests(PlaywrightDriver driver, ITestOutputHe
             // The reply is spoken too: agent audio reaches the page as RTP.
             await page.WaitForFunctionAsync("() => parseInt(document.getElementById('packets').textContent) > 25", null,
                 new PageWaitForFunctionOptions { Timeout = 15_000 });
+
+            // What Chromium played: the reply's words, once the reply has ended (a second of silence after sound).
+            var heard = await WaitForReplyAsync(page, TimeSpan.FromSeconds(30));
+            heard.Save(Path.Combine(_temp.FullName, "received.wav"));
+            string words = heard.Transcribe(ConversationRig.Grammar);
+            output.WriteLine($"Chromium heard '{words}' ({heard.SoundTime.TotalSeconds:F2} s of sound in {heard.Duration.TotalSeconds:F1} s recorded)");
+            Assert.Equal("you said what time is it", words);
             await page.ClickAsync("#hangup");
         }
         finally
         {
             await browser.CloseAsync();
+        }
+    }
+
+    /// <summary>
+    /// The only transceiver vanishes mid-call (its tunnel's UDP cable is cut): Chromium plays the relay's spoken notice,
+    /// and then the relay ends the call, which the page's RTCPeerConnection sees.
+    /// </summary>
+    [Fact]
+    [Trait("Needs", "edgevoice-relay")]
+    public async Task Chromium_hears_the_spoken_notice_when_the_only_transceiver_vanishes()
+    {
+        await using var rig = await ConversationRig.StartAsync(publishedRelay: true, output: output, throughCables: true);
+        // A silent microphone: the agent has nothing to answer, so the notice is all the caller hears.
+        string silence = Path.Combine(_temp.FullName, "silence.wav");
+        await RunAsync("sox", "-n", "-r", "48000", "-c", "1", "-b", "16", silence, "trim", "0", "3");
+        var browser = await ChromiumCaller.LaunchBrowserAsync(driver.Playwright, silence);
+        try
+        {
+            var page = await browser.NewPageAsync();
+            page.Console += (_, message) => output.WriteLine($"page: {message.Text}");
+            await ReceivedAudio.InstallRecorderAsync(page);
+            await page.GotoAsync(rig.Http.ToString());
+            await page.ClickAsync("#call");
+            await page.WaitForFunctionAsync("() => document.getElementById('mode').textContent === 'voice agent'", null,
+                new PageWaitForFunctionOptions { Timeout = 20_000 });
+            await page.WaitForFunctionAsync("() => window.edgeVoiceRecorder.connectionStates()[0] === 'connected' && window.edgeVoiceRecorder.count() === 1",
+                null, new PageWaitForFunctionOptions { Timeout = 20_000 });
+
+            double cutAtMs = await page.EvaluateAsync<double>("() => performance.now()");
+            rig.Cables[0].Cut();
+            var heard = await WaitForReplyAsync(page, TimeSpan.FromSeconds(30));
+            // The relay learns of the loss from the tunnel's 3 s idle timeout (keepalives each second), not before.
+            var noticeAfter = TimeSpan.FromMilliseconds(heard.StartedAtMs - cutAtMs) + heard.SoundSpan()!.Value.Start;
+            output.WriteLine($"the notice began {noticeAfter.TotalSeconds:F2} s after the cut (recording started {heard.StartedAtMs - cutAtMs:F0} ms from it)");
+            Assert.InRange(noticeAfter, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10));
+            heard.Save(Path.Combine(_temp.FullName, "notice-received.wav"));
+            string words = heard.Transcribe(EdgeVoice.Relay.Tests.Notices.NoticeAudioTests.Grammar);
+            output.WriteLine($"Chromium heard '{words}' ({heard.SoundTime.TotalSeconds:F2} s of sound in {heard.Duration.TotalSeconds:F1} s recorded)");
+            Assert.Equal("sorry no agent is available please call again later", words);
+            // RTCP BYE and DTLS close_notify end the call for the browser too.
+            await page.WaitForFunctionAsync("() => window.edgeVoiceRecorder.connectionStates()[0] !== 'connected'", null,
+                new PageWaitForFunctionOptions { Timeout = 15_000 });
+            output.WriteLine($"connection state after the notice: {await page.EvaluateAsync<string>("() => window.edgeVoiceRecorder.connectionStates()[0]")}");
+        }
+        finally
+        {
+            await browser.CloseAsync();
+        }
+    }
+
+    private static async Task<ReceivedAudio> WaitForReplyAsync(IPage page, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var heard = await ReceivedAudio.ReadAsync(page);
+            if (heard.SoundSpan() is { } span && heard.Duration - span.End >= TimeSpan.FromSeconds(1) && span.End - span.Start >= TimeSpan.FromSeconds(0.5))
+                return heard;
+            Assert.True(clock.Elapsed < timeout,
+                $"no finished reply in Chromium's recording after {timeout.TotalSeconds} s ({heard.SoundTime.TotalSeconds:F2} s of sound in {heard.Duration.TotalSeconds:F1} s)");
+            await Task.Delay(500);
         }
     }
 

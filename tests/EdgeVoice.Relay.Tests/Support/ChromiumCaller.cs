@@ -52,13 +52,16 @@ public sealed class ChromiumCaller : IAsyncDisposable
             ],
         });
 
-    public static async Task<ChromiumCaller> LaunchAsync(IPlaywright playwright, string microphoneWav, Uri page)
+    /// <param name="record">Record what the page plays of each remote audio track (<see cref="ReceivedAudio.ReadAsync"/>).</param>
+    public static async Task<ChromiumCaller> LaunchAsync(IPlaywright playwright, string microphoneWav, Uri page, bool record = false)
     {
         var browser = await LaunchBrowserAsync(playwright, microphoneWav);
         try
         {
             var tab = await browser.NewPageAsync();
             var caller = new ChromiumCaller(browser, tab);
+            if (record)
+                await ReceivedAudio.InstallRecorderAsync(tab);
             await tab.GotoAsync(page.ToString());
             await tab.WaitForFunctionAsync("() => window.edgeVoice !== undefined");
             return caller;
