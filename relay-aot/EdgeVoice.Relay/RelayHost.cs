@@ -130,7 +130,9 @@ public sealed class RelayServer : IAsyncDisposable
         TransceiverPool? pool = handlers is null && options.Transceivers is { } transceivers ? CreatePool(options.ConfigPath, transceivers, logger) : null;
         var admission = new CallAdmission(table, loop, certificate, handlers ?? pool ?? (ISessionHandlerFactory)new EchoSessionHandlerFactory(), settings);
         var signaling = new SignalingEndpoints(admission, new CallerAuthorizer(options.Auth), loop.Counters, options.Limits.MaxOfferBytes, logger, pool,
-            pool is null ? null : () => pool.Links.Select(l => new TransceiverStats(l.Name, l.Address.ToString(), l.IsConnected, l.Capacity, l.Load, l.QueueDepth, l.Attempts)).ToList());
+            pool is null ? null : () => pool.Links.Select(l => new TransceiverStats(l.Name, l.Address.ToString(), l.IsConnected, l.Capacity, l.Load, l.QueueDepth, l.Attempts)).ToList(),
+            pool is null ? null : () => new FailoverStats(pool.CallsMovedOnFailover, pool.CallsMovedOnDrain, pool.CallsEndedNoTransceiver,
+                (long)pool.MoveGapTotal.TotalMilliseconds, (long)pool.MoveGapMax.TotalMilliseconds, (long)pool.MoveGapLast.TotalMilliseconds));
 
         app.UseCors();
         signaling.Map(app);
@@ -151,6 +153,9 @@ public sealed class RelayServer : IAsyncDisposable
     /// <summary>The transceivers this relay places calls on, and what it knows of their load.</summary>
     internal IReadOnlyList<TransceiverLink> Transceivers => _pool?.Links ?? [];
 
+    /// <summary>The transceiver pool (null when the relay echoes), for its failover counters.</summary>
+    internal TransceiverPool? Pool => _pool;
+
     /// <summary>Tunnel options from the <c>transceivers:</c> section, checked by the tunnel library's own certificate checks.</summary>
     private static TransceiverPool CreatePool(string configPath, TransceiverPoolOptions transceivers, ILogger logger)
     {
@@ -167,7 +172,8 @@ public sealed class RelayServer : IAsyncDisposable
         try
         {
             var options = tunnel.CreateOptions(logger);
-            return new TransceiverPool(transceivers.Pool, options, EdgeVoice.Tunnel.Pki.PkiFiles.LoadCertificate(transceivers.CaPath), logger);
+            return new TransceiverPool(transceivers.Pool, options, EdgeVoice.Tunnel.Pki.PkiFiles.LoadCertificate(transceivers.CaPath), logger,
+                transceivers.PingInterval, transceivers.DeadAfter);
         }
         catch (TunnelConfigException ex)
         {

@@ -18,10 +18,12 @@ internal sealed class SignalingEndpoints
     private readonly ILogger _logger;
     private readonly ICallEventSource? _events;
     private readonly Func<IReadOnlyList<TransceiverStats>>? _transceivers;
+    private readonly Func<FailoverStats>? _failover;
 
     public SignalingEndpoints(CallAdmission admission, CallerAuthorizer authorizer, RelayCounters counters, int maxOfferBytes, ILogger logger,
-        ICallEventSource? events = null, Func<IReadOnlyList<TransceiverStats>>? transceivers = null)
+        ICallEventSource? events = null, Func<IReadOnlyList<TransceiverStats>>? transceivers = null, Func<FailoverStats>? failover = null)
     {
+        _failover = failover;
         _events = events;
         _transceivers = transceivers;
         _admission = admission;
@@ -171,7 +173,7 @@ internal sealed class SignalingEndpoints
         var c = _counters;
         var stats = new RelayStats(c.CallsConnected, c.DatagramsReceived, c.RtpReceived, c.RtpSent, c.RtcpReceived,
             c.StunForged, c.StunRejected, c.StunUnknownSession, c.StunMalformed, c.SrtpRejected, c.UnroutedDatagrams, c.DtlsFailed,
-            _transceivers?.Invoke());
+            _transceivers?.Invoke(), _failover?.Invoke());
         return context.Response.WriteAsJsonAsync(stats, SignalingJson.Default.RelayStats);
     }
 
@@ -229,7 +231,17 @@ public sealed record RelayStats(
     [property: JsonPropertyName("srtp_rejected")] long SrtpRejected,
     [property: JsonPropertyName("unrouted_datagrams")] long UnroutedDatagrams,
     [property: JsonPropertyName("dtls_failed")] long DtlsFailed,
-    [property: JsonPropertyName("transceivers")] IReadOnlyList<TransceiverStats>? Transceivers = null);
+    [property: JsonPropertyName("transceivers")] IReadOnlyList<TransceiverStats>? Transceivers = null,
+    [property: JsonPropertyName("failover")] FailoverStats? Failover = null);
+
+/// <summary>Calls moved between transceivers and the gaps they had with none (absent from stats when the relay echoes).</summary>
+public sealed record FailoverStats(
+    [property: JsonPropertyName("moved_on_failover")] long MovedOnFailover,
+    [property: JsonPropertyName("moved_on_drain")] long MovedOnDrain,
+    [property: JsonPropertyName("ended_no_transceiver")] long EndedNoTransceiver,
+    [property: JsonPropertyName("gap_ms_total")] long GapMillisecondsTotal,
+    [property: JsonPropertyName("gap_ms_max")] long GapMillisecondsMax,
+    [property: JsonPropertyName("gap_ms_last")] long GapMillisecondsLast);
 
 /// <summary>One transceiver of the pool as the relay sees it (absent from stats when the relay echoes).</summary>
 public sealed record TransceiverStats(
