@@ -1,4 +1,5 @@
 using EdgeVoice.Transceiver.Configuration;
+using EdgeVoice.Tunnel.Control;
 
 namespace EdgeVoice.Transceiver.Pipeline;
 
@@ -15,7 +16,8 @@ public sealed class SessionHost(TransceiverConfig config, Action<string> log)
     public int MaxSessions => config.MaxSessions;
 
     /// <summary>Opens a session, or says why not (full, or an engine failed to start); never throws for those.</summary>
-    public bool TryOpen(Pacing pacing, out HostedSession? session, out string? refusal)
+    /// <param name="priorTurns">The conversation so far when the call moved here from another transceiver; the agent starts from it.</param>
+    public bool TryOpen(Pacing pacing, out HostedSession? session, out string? refusal, IReadOnlyList<ConversationTurn>? priorTurns = null)
     {
         session = null;
         if (Interlocked.Increment(ref _active) > config.MaxSessions)
@@ -26,7 +28,10 @@ public sealed class SessionHost(TransceiverConfig config, Action<string> log)
         }
         try
         {
-            var pipeline = VoicePipeline.Start(_engines.CreateSession(), config.ToPipelineOptions(pacing), log);
+            var engines = _engines.CreateSession();
+            if (priorTurns is { Count: > 0 })
+                engines.Agent.TakePriorTurns(priorTurns);
+            var pipeline = VoicePipeline.Start(engines, config.ToPipelineOptions(pacing), log);
             session = new HostedSession(pipeline, () => Interlocked.Decrement(ref _active));
             refusal = null;
             return true;

@@ -48,6 +48,8 @@ public static class ServeCommand
 
         var builder = Host.CreateApplicationBuilder();
         builder.Services.AddSystemd();
+        // The host's stop budget must cover the drain, or it would cut the drain short.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = config.DrainTimeout + TimeSpan.FromSeconds(10));
         builder.Services.AddHostedService(services => new TransceiverService(config, tunnel, services.GetRequiredService<ILoggerFactory>()));
         try
         {
@@ -93,7 +95,12 @@ internal sealed class TransceiverService(TransceiverConfig config, TunnelConfig 
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (_server is not null)
-            await _server.DisposeAsync();
+        if (_server is null) return;
+        if (config.DrainTimeout > TimeSpan.Zero && _server.ActiveSessions > 0)
+        {
+            int left = await _server.DrainAsync(config.DrainTimeout);
+            _logger.LogInformation("drain finished: {Left} sessions left to close", left);
+        }
+        await _server.DisposeAsync();
     }
 }
