@@ -126,6 +126,8 @@ internal sealed class TransceiverLink : IDisposable
                 if (_connected && e.Error != TunnelError.ClosedLocally)
                     _logger.LogWarning("transceiver {Name} ({Address}) lost: {Error} {Detail}", Name, Address, e.Error, e.Detail);
                 _connected = false;
+                // A closed tunnel ends its sessions on the transceiver: its last report no longer holds.
+                Volatile.Write(ref _reportedSessions, 0);
                 lock (_livenessGate) _liveness.OnClosed();
                 _pool.OnLinkLost(this, e.Detail);
                 break;
