@@ -126,6 +126,30 @@ public sealed class ClusterRig : IAsyncDisposable
 
     public TransceiverProcess this[string name] => Transceivers.Single(t => t.Name == name);
 
+    private static readonly HttpClient StatsClient = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    /// <summary>GET /v1/stats from the relay, in-process or published alike.</summary>
+    public async Task<EdgeVoice.Relay.Signaling.RelayStats> StatsAsync()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Http, "/v1/stats"));
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ApiKey);
+        using var response = await StatsClient.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        return System.Text.Json.JsonSerializer.Deserialize(await response.Content.ReadAsStringAsync(), EdgeVoice.Relay.Signaling.SignalingJson.Default.RelayStats)!;
+    }
+
+    /// <summary>The relay's failover counters (moves, calls ended for want of a transceiver, gaps).</summary>
+    public async Task<EdgeVoice.Relay.Signaling.FailoverStats> FailoverAsync() => (await StatsAsync()).Failover!;
+
+    /// <summary>The transceiver that logged opening the call <paramref name="callId"/> (waits for it).</summary>
+    public async Task<TransceiverProcess> ServingAsync(string callId, TimeSpan timeout)
+    {
+        TransceiverProcess? found = null;
+        await InProcessRelay.EventuallyAsync(() => (found = Transceivers.FirstOrDefault(t => t.Log.Contains($"(trace {callId}) opened"))) is not null, timeout);
+        return found ?? throw new TimeoutException($"no transceiver opened call {callId} within {timeout.TotalSeconds} s:\n"
+            + string.Join('\n', Transceivers.Select(t => $"--- {t.Name} ---\n{t.Log}")));
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Relay is not null) await Relay.DisposeAsync();

@@ -166,13 +166,14 @@ public sealed class TunnelSessionServer : IAsyncDisposable
         session.Uplink.Writer.TryComplete();
         if (session.Hosted is null) return; // closed before its engines started
         await session.Hosted.DisposeAsync();
+        // The slot is free now: relays hear of it at once, not after the output pumps wind down.
+        if (connection.State == TunnelState.Connected)
+            _tunnel.SendControl(connection, LoadReport());
         try { await session.Pumps!.WaitAsync(TimeSpan.FromSeconds(5)); }
         catch (TimeoutException) { _log($"session {sessionId:x16}: output pumps did not stop within 5 s"); }
         if (notifyRelay)
             _tunnel.SendControl(connection, new SessionCloseMessage(sessionId, SessionCloseReason.Normal, "transceiver stopping"));
         _log($"session {sessionId:x16} (trace {session.Trace}) closed; {_host.ActiveSessions}/{_host.MaxSessions}");
-        if (connection.State == TunnelState.Connected)
-            _tunnel.SendControl(connection, LoadReport());
     }
 
     /// <summary>Caller frames into the pipeline; the backlog absorbs a stall (e.g. a session's first frames while code warms up).</summary>
