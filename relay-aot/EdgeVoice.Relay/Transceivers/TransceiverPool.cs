@@ -243,7 +243,8 @@ internal sealed class TransceiverPool : ISessionHandlerFactory, ICallEventSource
                     from.SendControl(new SessionCloseMessage(handler.Call.SessionId, SessionCloseReason.Moved, $"moved to {link.Name}"));
                 Interlocked.Increment(ref request.Reason == MoveReason.Drain ? ref _movedOnDrain : ref _movedOnFailover);
                 RecordGap(gap);
-                _logger.LogWarning("call {CallId} moved from transceiver {From} to {To} ({Reason}{Detail}): gap {GapMs} ms, {Turns} turns of history ({Dropped} older left out)",
+                _logger.Log(request.Reason == MoveReason.Failover ? LogLevel.Warning : LogLevel.Information,
+                    "call {CallId} moved from transceiver {From} to {To} ({Reason}{Detail}): gap {GapMs} ms, {Turns} turns of history ({Dropped} older left out)",
                     handler.Call.CallId, from.Name, link.Name, reason, request.Detail.Length > 0 ? ": " + request.Detail : "",
                     (long)gap.TotalMilliseconds, metadata.Count - 2, dropped);
                 handler.Events.Add(new CallEvent("transceiver", TransceiverEventText(link.Name, reason, gap), Now - handler.PlacedAt));
@@ -256,17 +257,21 @@ internal sealed class TransceiverPool : ISessionHandlerFactory, ICallEventSource
             : $"{from.Name} {(request.Reason == MoveReason.Drain ? "is draining" : "is gone")} and every other connected transceiver is full");
     }
 
-    /// <summary>The <c>transceiver</c> call event's text: JSON {"name":..,"reason":"failover"|"drain","gap_ms":..} (configs/relay.yaml).</summary>
-    public static string TransceiverEventText(string name, string reason, TimeSpan? gap)
+    /// <summary>
+    /// The <c>transceiver</c> call event's text: JSON {"name":..,"reason":"failover"|"drain","gap_ms":..} after a move
+    /// (configs/relay.yaml); reason and gap left out give the placement's {"name":..}.
+    /// </summary>
+    public static string TransceiverEventText(string name, string? reason = null, TimeSpan? gap = null)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(128);
         using (var json = new System.Text.Json.Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
             json.WriteString("name", name);
-            json.WriteString("reason", reason);
+            if (reason is not null)
+                json.WriteString("reason", reason);
             if (gap is { } g)
-                json.WriteNumber("gap_ms", (long)Math.Round(g.TotalMilliseconds));
+                json.WriteNumber("gap_ms", (long)g.TotalMilliseconds);
             json.WriteEndObject();
         }
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
