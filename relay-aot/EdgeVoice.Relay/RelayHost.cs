@@ -151,6 +151,9 @@ public sealed class RelayServer : IAsyncDisposable
     /// <summary>The transceivers this relay places calls on, and what it knows of their load.</summary>
     internal IReadOnlyList<TransceiverLink> Transceivers => _pool?.Links ?? [];
 
+    /// <summary>The transceiver pool (null when the relay echoes), for its failover counters.</summary>
+    internal TransceiverPool? Pool => _pool;
+
     /// <summary>Tunnel options from the <c>transceivers:</c> section, checked by the tunnel library's own certificate checks.</summary>
     private static TransceiverPool CreatePool(string configPath, TransceiverPoolOptions transceivers, NoticesOptions? notices, ILogger logger)
     {
@@ -167,7 +170,8 @@ public sealed class RelayServer : IAsyncDisposable
         try
         {
             var options = tunnel.CreateOptions(logger);
-            return new TransceiverPool(transceivers.Pool, options, EdgeVoice.Tunnel.Pki.PkiFiles.LoadCertificate(transceivers.CaPath), logger)
+            return new TransceiverPool(transceivers.Pool, options, EdgeVoice.Tunnel.Pki.PkiFiles.LoadCertificate(transceivers.CaPath), logger,
+                transceivers.PingInterval, transceivers.DeadAfter)
             {
                 NoTransceiverNotice = notices?.NoTransceiver ?? Notices.NoticeAudio.NoTransceiver,
             };

@@ -24,6 +24,7 @@ public sealed class BargeInTests(ITestOutputHelper output)
                 }
             }
         }
+        public void TakePriorTurns(IReadOnlyList<EdgeVoice.Tunnel.Control.ConversationTurn> turns) { } // answers the same whatever came before
         public void Dispose() { }
     }
 
@@ -41,6 +42,7 @@ public sealed class BargeInTests(ITestOutputHelper output)
             }
             yield return "Fine.";
         }
+        public void TakePriorTurns(IReadOnlyList<EdgeVoice.Tunnel.Control.ConversationTurn> turns) { } // answers the same whatever came before
         public void Dispose() { }
     }
 

@@ -121,7 +121,7 @@ public class TunnelUdpTests(TestPki pki) : IClassFixture<TestPki>
             SendFrames(client, 0, 50);
             Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref echoed) >= 45, 5000), $"echoed {echoed} before restart");
 
-            first.Dispose(); // the transceiver dies without a word
+            first.Dispose(); // the transceiver stops: it sends CONNECTION_CLOSE, so the client need not wait for the idle timeout
             second = new EchoTransceiver(serverOptions, TunnelServer.Bind(new IPEndPoint(IPAddress.Loopback, port)));
 
             Assert.True(events.WaitFor(l => l.Any(e => e.Kind == TunnelEventKind.Closed), TimeSpan.FromSeconds(5)), "client saw the disconnect");
@@ -132,7 +132,7 @@ public class TunnelUdpTests(TestPki pki) : IClassFixture<TestPki>
             SendFrames(client, 1000, 50);
             Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref echoed) >= before + 45, 5000), "media after restart");
             Assert.Equal(1, client.Reconnects);
-            Assert.Equal(TunnelError.IdleTimeout, events.Snapshot().First(e => e.Kind == TunnelEventKind.Closed).Error);
+            Assert.Equal(TunnelError.ClosedByPeer, events.Snapshot().First(e => e.Kind == TunnelEventKind.Closed).Error);
         }
         finally
         {

@@ -107,7 +107,17 @@ public sealed record TransceiverAddress(string Name, IPEndPoint Address);
 /// The <c>transceivers:</c> section: this relay's tunnel identity (node name, certificate, key, cluster CA; absolute paths)
 /// and the pool it places calls on. Absent, calls go to the echo handler.
 /// </summary>
-public sealed record TransceiverPoolOptions(string NodeName, string CertificatePath, string KeyPath, string CaPath, IReadOnlyList<TransceiverAddress> Pool);
+public sealed record TransceiverPoolOptions(string NodeName, string CertificatePath, string KeyPath, string CaPath, IReadOnlyList<TransceiverAddress> Pool)
+{
+    public static readonly TimeSpan DefaultPingInterval = TimeSpan.FromMilliseconds(250);
+    /// <summary>With 250 ms pings, a killed transceiver is noticed 0.75-0.9 s after its last Pong: within a second.</summary>
+    public static readonly TimeSpan DefaultDeadAfter = TimeSpan.FromMilliseconds(900);
+
+    /// <summary>How often the relay pings each transceiver on the tunnel's control stream.</summary>
+    public TimeSpan PingInterval { get; init; } = DefaultPingInterval;
+    /// <summary>Nothing heard from a transceiver for this long: its tunnel is dropped and its calls move.</summary>
+    public TimeSpan DeadAfter { get; init; } = DefaultDeadAfter;
+}
 
 /// <summary>The <c>notices:</c> section: Ogg Opus files the relay plays itself, read and checked at start (null: the built-in one).</summary>
 /// <param name="NoTransceiverPath">notices.no_transceiver: played when a call's transceiver is lost and none can take the call over.</param>

@@ -79,8 +79,12 @@ internal sealed class RelaySettings(IConfigurationRoot root, string path)
         string? key = ExistingFile("transceivers:key");
         string? ca = ExistingFile("transceivers:ca");
         var items = ListItems("transceivers:pool");
+        var pingInterval = Duration("transceivers:ping_interval", TransceiverPoolOptions.DefaultPingInterval, TimeSpan.FromMilliseconds(20), TimeSpan.FromSeconds(10));
+        var deadAfter = Duration("transceivers:dead_after", TransceiverPoolOptions.DefaultDeadAfter, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(60));
         if (!present)
             return null;
+        if (deadAfter < pingInterval * 2 && !HasError("transceivers:ping_interval", "transceivers:dead_after"))
+            Error("transceivers:dead_after", $"{Format(deadAfter)} is less than twice transceivers.ping_interval ({Format(pingInterval)}): one late Pong would declare a live transceiver dead; raise dead_after or lower ping_interval");
         if (name is null && !HasError("transceivers:name"))
             Error("transceivers:name", "missing: this relay's node name, as in its tunnel certificate (edgevoice cert-issue --role relay --name <name>)");
         else if (name is not null && !EdgeVoice.Tunnel.Pki.NodeIdentity.IsValidName(name))
@@ -115,7 +119,7 @@ internal sealed class RelaySettings(IConfigurationRoot root, string path)
         }
         if (items is null or { Count: 0 } && !HasError("transceivers:pool"))
             Error("transceivers:pool", "missing: list the transceivers to place calls on (- name: gpu-1, address: 10.0.1.11:4433), or remove the transceivers section to echo calls");
-        return new TransceiverPoolOptions(name ?? "", certificate ?? "", key ?? "", ca ?? "", pool);
+        return new TransceiverPoolOptions(name ?? "", certificate ?? "", key ?? "", ca ?? "", pool) { PingInterval = pingInterval, DeadAfter = deadAfter };
     }
 
     private HttpOptions ReadHttp()

@@ -18,7 +18,9 @@ internal sealed class RelayMetrics(SessionTable table, RelayCounters counters, T
         var c = counters;
         return new RelayStats(c.CallsConnected, c.DatagramsReceived, c.RtpReceived, c.RtpSent, c.RtcpReceived,
             c.StunForged, c.StunRejected, c.StunUnknownSession, c.StunMalformed, c.SrtpRejected, c.UnroutedDatagrams, c.DtlsFailed,
-            pool?.Links.Select(l => new TransceiverStats(l.Name, l.Address.ToString(), l.IsConnected, l.Capacity, l.Load, l.QueueDepth, l.Attempts)).ToList());
+            pool?.Links.Select(l => new TransceiverStats(l.Name, l.Address.ToString(), l.IsConnected, l.Capacity, l.Load, l.QueueDepth, l.Attempts)).ToList(),
+            pool is null ? null : new FailoverStats(pool.CallsMovedOnFailover, pool.CallsMovedOnDrain, pool.CallsEndedNoTransceiver,
+                (long)pool.MoveGapTotal.TotalMilliseconds, (long)pool.MoveGapMax.TotalMilliseconds, (long)pool.MoveGapLast.TotalMilliseconds));
     }
 
     public string Exposition()
@@ -62,6 +64,13 @@ internal sealed class RelayMetrics(SessionTable table, RelayCounters counters, T
 
         if (pool is null)
             return text.ToString();
+        text.Family(Prefix + "calls_moved_total", MetricType.Counter, "Calls moved to another transceiver, by reason (failover: their transceiver was lost; drain: it handed them back).")
+            .Sample(pool.CallsMovedOnFailover, new MetricLabel("reason", "failover"))
+            .Sample(pool.CallsMovedOnDrain, new MetricLabel("reason", "drain"));
+        text.Family(Prefix + "calls_ended_no_transceiver_total", MetricType.Counter, "Calls ended with the spoken notice: their transceiver was lost and none could take them.")
+            .Sample(pool.CallsEndedNoTransceiver);
+        text.Family(Prefix + "move_gap_seconds_total", MetricType.Counter, "Time moved calls spent without a transceiver, summed.").Sample(pool.MoveGapTotal.TotalSeconds);
+        text.Family(Prefix + "move_gap_seconds_max", MetricType.Gauge, "The longest time a moved call spent without a transceiver.").Sample(pool.MoveGapMax.TotalSeconds);
         var links = pool.Links;
         var rtts = new (bool Known, double Seconds)[links.Count];
         for (int i = 0; i < links.Count; i++)

@@ -240,7 +240,17 @@ public sealed record RelayStats(
     [property: JsonPropertyName("srtp_rejected")] long SrtpRejected,
     [property: JsonPropertyName("unrouted_datagrams")] long UnroutedDatagrams,
     [property: JsonPropertyName("dtls_failed")] long DtlsFailed,
-    [property: JsonPropertyName("transceivers")] IReadOnlyList<TransceiverStats>? Transceivers = null);
+    [property: JsonPropertyName("transceivers")] IReadOnlyList<TransceiverStats>? Transceivers = null,
+    [property: JsonPropertyName("failover")] FailoverStats? Failover = null);
+
+/// <summary>Calls moved between transceivers and the gaps they had with none (absent from stats when the relay echoes).</summary>
+public sealed record FailoverStats(
+    [property: JsonPropertyName("moved_on_failover")] long MovedOnFailover,
+    [property: JsonPropertyName("moved_on_drain")] long MovedOnDrain,
+    [property: JsonPropertyName("ended_no_transceiver")] long EndedNoTransceiver,
+    [property: JsonPropertyName("gap_ms_total")] long GapMillisecondsTotal,
+    [property: JsonPropertyName("gap_ms_max")] long GapMillisecondsMax,
+    [property: JsonPropertyName("gap_ms_last")] long GapMillisecondsLast);
 
 /// <summary>One transceiver of the pool as the relay sees it (absent from stats when the relay echoes).</summary>
 public sealed record TransceiverStats(

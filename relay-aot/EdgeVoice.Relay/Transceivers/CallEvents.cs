@@ -9,10 +9,14 @@ namespace EdgeVoice.Relay.Transceivers;
 /// <param name="At">Time since the call was placed.</param>
 public sealed record CallEvent(string Kind, string Text, TimeSpan At)
 {
-    /// <summary>The call's transceiver, when placed (and when moved): text <c>name=&lt;node&gt;;reason=&lt;why&gt;</c>.</summary>
+    /// <summary>
+    /// The call's transceiver, when placed and after each move: text <c>name=&lt;node&gt;;reason=placed|failover|drain</c>,
+    /// after a move also <c>;gap_ms=&lt;time the call had no transceiver&gt;</c> (key=value pairs like the latency event's).
+    /// </summary>
     public const string Transceiver = "transceiver";
 
-    public static string TransceiverText(string name, string reason) => $"name={name};reason={reason}";
+    public static string TransceiverText(string name, string reason, TimeSpan? gap = null) =>
+        gap is { } g ? $"name={name};reason={reason};gap_ms={(long)g.TotalMilliseconds}" : $"name={name};reason={reason}";
 
     public static string KindName(SessionEventKind kind) => kind switch
     {

@@ -16,18 +16,22 @@ internal sealed class TransceiverLink : IDisposable
     private readonly TunnelClient _client;
     private readonly TransceiverPool _pool;
     private readonly ILogger _logger;
+    private readonly LinkLiveness _liveness;
+    private readonly Lock _livenessGate = new();
     private volatile bool _connected;
+    private volatile bool _draining;
     private int _placed;
     private uint _capacity;
     private uint _reportedSessions;
     private uint _queueDepth;
 
-    public TransceiverLink(string name, IPEndPoint address, TunnelOptions options, TransceiverPool pool, ILogger logger)
+    public TransceiverLink(string name, IPEndPoint address, TunnelOptions options, LinkLiveness liveness, TransceiverPool pool, ILogger logger)
     {
         Name = name;
         Address = address;
         _pool = pool;
         _logger = logger;
+        _liveness = liveness;
         _client = new TunnelClient(options, address);
         _client.EventReceived += OnEvent;
         _client.MediaReceived += OnMedia;
@@ -54,7 +58,44 @@ internal sealed class TransceiverLink : IDisposable
     /// <summary>The tunnel's transport statistics (smoothed RTT), read under the tunnel lock; false while not connected.</summary>
     public bool TryGetStats(out TunnelStats stats) => _client.TryGetStats(out stats);
 
+    /// <summary>The transceiver said it is draining (capacity 0 in its load report): no new calls go to it.</summary>
+    public bool IsDraining => _draining;
+
+    /// <summary>When anything last arrived from the transceiver (the pool's clock).</summary>
+    public TimeSpan LastHeard
+    {
+        get { lock (_livenessGate) return _liveness.LastHeard; }
+    }
+
     public void Start() => _client.Start();
+
+    /// <summary>Runs the liveness timer (the pool's watch thread): pings the transceiver, or drops a tunnel that went silent.</summary>
+    public void Tick(TimeSpan now)
+    {
+        LivenessAction action;
+        ulong nonce;
+        lock (_livenessGate)
+        {
+            action = _liveness.HandleTimeout(now);
+            nonce = _liveness.PingNonce;
+        }
+        if (action == LivenessAction.SendPing)
+        {
+            _client.SendControl(new PingMessage(nonce));
+        }
+        else if (action == LivenessAction.Dead)
+        {
+            _logger.LogWarning("transceiver {Name} ({Address}) silent for {Silence} ms (dead_after {DeadAfter} ms): dropping its tunnel",
+                Name, Address, (long)(now - LastHeard).TotalMilliseconds, (long)_liveness.DeadAfter.TotalMilliseconds);
+            _client.Drop($"no answer from {Name} for {(long)_liveness.DeadAfter.TotalMilliseconds} ms");
+        }
+    }
+
+    private void Heard()
+    {
+        var now = _pool.Now;
+        lock (_livenessGate) _liveness.OnHeard(now);
+    }
 
     /// <summary>Dial attempts so far (each redial after a failed or closed connection counts).</summary>
     public int Attempts => _client.Attempts;
@@ -96,6 +137,8 @@ internal sealed class TransceiverLink : IDisposable
         {
             case TunnelEventKind.Connected or TunnelEventKind.Reconnected:
                 Volatile.Write(ref _capacity, _client.Connection?.PeerHello?.Capacity ?? 0);
+                _draining = false;
+                lock (_livenessGate) _liveness.OnConnected(_pool.Now);
                 _connected = true;
                 _logger.LogInformation("transceiver {Name} ({Address}) connected, capacity {Capacity}", Name, Address, Capacity);
                 break;
@@ -103,17 +146,33 @@ internal sealed class TransceiverLink : IDisposable
                 if (_connected && e.Error != TunnelError.ClosedLocally)
                     _logger.LogWarning("transceiver {Name} ({Address}) lost: {Error} {Detail}", Name, Address, e.Error, e.Detail);
                 _connected = false;
-                _pool.OnLinkLost(this);
+                // A closed tunnel ends its sessions on the transceiver: its last report no longer holds.
+                Volatile.Write(ref _reportedSessions, 0);
+                lock (_livenessGate) _liveness.OnClosed();
+                _pool.OnLinkLost(this, e.Detail);
                 break;
-            case TunnelEventKind.Message when e.Message is LoadReportMessage report:
+            case TunnelEventKind.Message:
+                Heard();
+                OnMessage(e.Message);
+                break;
+        }
+    }
+
+    private void OnMessage(ControlMessage? message)
+    {
+        switch (message)
+        {
+            case LoadReportMessage report:
+                // A draining transceiver reports capacity 0 while it still serves the calls it is handing back.
+                _draining = report.Capacity == 0;
                 Volatile.Write(ref _capacity, report.Capacity);
                 Volatile.Write(ref _reportedSessions, report.Sessions);
                 Volatile.Write(ref _queueDepth, report.QueueDepth);
                 break;
-            case TunnelEventKind.Message when e.Message is SessionEventMessage sessionEvent:
+            case SessionEventMessage sessionEvent:
                 _pool.OnSessionEvent(this, sessionEvent);
                 break;
-            case TunnelEventKind.Message when e.Message is SessionCloseMessage close:
+            case SessionCloseMessage close:
                 _pool.OnSessionClosed(this, close);
                 break;
         }
@@ -121,13 +180,14 @@ internal sealed class TransceiverLink : IDisposable
 
     private void OnMedia(ReadOnlySpan<byte> datagram)
     {
+        Heard();
         if (!TunnelFrame.TryParse(datagram, out var frame, out _) || frame.Direction != MediaDirection.Downlink
             || !_pool.TryFindSession(frame.SessionId, this, out var handler))
         {
             Interlocked.Increment(ref MediaDropped);
             return;
         }
-        handler.Call.Feed.Enqueue((ushort)frame.Sequence, frame.RtpTimestamp, (frame.Flags & MediaFrameFlags.Marker) != 0, frame.Payload);
+        handler.OnDownlink(this, (ushort)frame.Sequence, frame.RtpTimestamp, (frame.Flags & MediaFrameFlags.Marker) != 0, frame.Payload, _pool.Now);
     }
 
     public void Dispose() => _client.Dispose();

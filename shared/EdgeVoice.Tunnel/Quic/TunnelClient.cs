@@ -116,6 +116,22 @@ public sealed class TunnelClient : IDisposable
         }
     }
 
+    /// <summary>
+    /// Closes the current connection at once (e.g. the application's own liveness check gave up on a silent peer, far
+    /// sooner than QUIC's idle timeout); the Closed event is delivered before this returns, and the client dials again.
+    /// </summary>
+    public void Drop(string reason)
+    {
+        lock (_gate)
+        {
+            if (_connection is not { State: not TunnelState.Closed } connection) return;
+            connection.Close(TunnelCloseCode.Normal, reason, Now);
+            Flush();
+            while (connection.TryPollEvent(out var e))
+                Deliver(e);
+        }
+    }
+
     private void Run()
     {
         int failures = 0;

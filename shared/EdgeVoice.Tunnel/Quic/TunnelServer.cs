@@ -180,6 +180,10 @@ public sealed class TunnelServer : IDisposable
             _thread.Join();
         lock (_gate)
         {
+            // CONNECTION_CLOSE to every relay, so a clean stop is seen at once rather than after the idle timeout.
+            foreach (var connection in _listener.Connections)
+                connection.Close(TunnelCloseCode.Normal, "transceiver stopping", Now);
+            Flush();
             _listener.Dispose();
             _socket.Dispose();
         }

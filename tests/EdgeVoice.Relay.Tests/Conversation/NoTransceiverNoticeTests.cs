@@ -74,7 +74,7 @@ public sealed class NoTransceiverNoticeTests(ITestOutputHelper output)
         await events.WaitAsync(TimeSpan.FromSeconds(10));
         string stream;
         lock (sse) stream = string.Join('\n', sse);
-        Assert.Contains("event: call_ended\ndata: {\"reason\":\"handler_ended\",\"detail\":\"transceiver gpu-1 disconnected; no transceiver took the call over\"}", stream);
+        Assert.Contains("event: call_ended\ndata: {\"reason\":\"handler_ended\",\"detail\":\"no transceiver took the call over: gpu-1 is gone and no other transceiver is connected\"}", stream);
         if (rig.Relay is { } relay)
             Assert.True(await InProcessRelay.EventuallyAsync(() => relay.Server.Sessions.Count == 0, TimeSpan.FromSeconds(5)), "the relay kept the session");
     }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using EdgeVoice.Tunnel.Control;
 
 namespace EdgeVoice.Transceiver.Agent;
 
@@ -6,6 +7,11 @@ namespace EdgeVoice.Transceiver.Agent;
 public sealed class EchoAgent : IAgent
 {
     public string Name => "echo";
+
+    /// <summary>Turns of the call before it came to this agent: echo needs no context, it only keeps the count.</summary>
+    public int PriorTurns { get; private set; }
+
+    public void TakePriorTurns(IReadOnlyList<ConversationTurn> turns) => PriorTurns += turns.Count;
 
     public async IAsyncEnumerable<string> ReplyAsync(string userText, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

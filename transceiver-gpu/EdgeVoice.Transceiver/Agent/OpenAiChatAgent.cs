@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
+using EdgeVoice.Tunnel.Control;
 
 namespace EdgeVoice.Transceiver.Agent;
 
@@ -56,6 +57,13 @@ public sealed class OpenAiChatAgent(HttpClient http, OpenAiChatSettings settings
             Remember("user", userText);
             if (reply.Length > 0) Remember("assistant", reply.ToString());
         }
+    }
+
+    /// <summary>The call's earlier turns become the start of the messages (within max_history, newest kept).</summary>
+    public void TakePriorTurns(IReadOnlyList<ConversationTurn> turns)
+    {
+        foreach (var turn in turns)
+            Remember(turn.Role == ConversationRole.User ? "user" : "assistant", turn.Text);
     }
 
     private void Remember(string role, string content)

@@ -34,6 +34,9 @@ public sealed record TransceiverConfig(
     int MaxReplyChars,
     MetricsConfig? Metrics = null)
 {
+    /// <summary>On SIGTERM, how long the transceiver waits for relays to move its calls elsewhere before it closes what is left.</summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     public static readonly string[] VadEngines = ["energy", "silero"];
     public static readonly string[] AsrEngines = ["pocketsphinx", "whisper"];
     public static readonly string[] AgentEngines = ["echo", "openai"];
@@ -132,6 +135,7 @@ public sealed record TransceiverConfig(
         var limits = top.Section("limits");
         int maxSessions = limits.Int("max_sessions", 64, 1, 100_000);
         int maxReply = limits.Int("max_reply_chars", 2_000, 10, 1_000_000);
+        var drainTimeout = TimeSpan.FromSeconds(limits.Int("drain_timeout_s", 10, 0, 600));
 
         var metrics = top.Section("metrics");
         string? metricsListen = metrics.String("listen", null);
@@ -146,7 +150,7 @@ public sealed record TransceiverConfig(
         top.ReadElsewhere("tunnel");
         top.RejectUnknown();
         var config = new TransceiverConfig(file, deviceConfig, bitrate, jitter, vadConfig, turnSettings, preRoll, bargeIn,
-            asrConfig, agentConfig, ttsConfig, maxSessions, maxReply, metricsConfig);
+            asrConfig, agentConfig, ttsConfig, maxSessions, maxReply, metricsConfig) { DrainTimeout = drainTimeout };
         config.CheckModelFiles(top);
         return config;
     }

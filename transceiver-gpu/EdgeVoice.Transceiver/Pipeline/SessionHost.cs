@@ -1,4 +1,5 @@
 using EdgeVoice.Transceiver.Configuration;
+using EdgeVoice.Tunnel.Control;
 
 namespace EdgeVoice.Transceiver.Pipeline;
 
@@ -17,7 +18,8 @@ public sealed class SessionHost(TransceiverConfig config, Action<string> log, Me
 
     /// <summary>Opens a session, or says why not (full, or an engine failed to start); never throws for those.</summary>
     /// <param name="sessionLog">Where the session's own lines go (e.g. tagged with its trace id); the host's log when null.</param>
-    public bool TryOpen(Pacing pacing, out HostedSession? session, out string? refusal, Action<string>? sessionLog = null)
+    /// <param name="priorTurns">The conversation so far when the call moved here from another transceiver; the agent starts from it.</param>
+    public bool TryOpen(Pacing pacing, out HostedSession? session, out string? refusal, Action<string>? sessionLog = null, IReadOnlyList<ConversationTurn>? priorTurns = null)
     {
         session = null;
         if (Interlocked.Increment(ref _active) > config.MaxSessions)
@@ -28,7 +30,10 @@ public sealed class SessionHost(TransceiverConfig config, Action<string> log, Me
         }
         try
         {
-            var pipeline = VoicePipeline.Start(_engines.CreateSession(), config.ToPipelineOptions(pacing), sessionLog ?? log, metrics);
+            var engines = _engines.CreateSession();
+            if (priorTurns is { Count: > 0 })
+                engines.Agent.TakePriorTurns(priorTurns);
+            var pipeline = VoicePipeline.Start(engines, config.ToPipelineOptions(pacing), sessionLog ?? log, metrics);
             session = new HostedSession(pipeline, () => Interlocked.Decrement(ref _active));
             refusal = null;
             return true;

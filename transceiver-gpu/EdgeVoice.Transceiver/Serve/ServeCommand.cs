@@ -49,6 +49,8 @@ public static class ServeCommand
 
         var builder = Host.CreateApplicationBuilder();
         builder.Services.AddSystemd();
+        // The host's stop budget must cover the drain, or it would cut the drain short.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = config.DrainTimeout + TimeSpan.FromSeconds(10));
         builder.Services.AddHostedService(services => new TransceiverService(config, tunnel, services.GetRequiredService<ILoggerFactory>()));
         try
         {
@@ -131,6 +133,11 @@ internal sealed class TransceiverService(TransceiverConfig config, TunnelConfig 
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (_server is not null && config.DrainTimeout > TimeSpan.Zero && _server.ActiveSessions > 0)
+        {
+            int left = await _server.DrainAsync(config.DrainTimeout);
+            _logger.LogInformation("drain finished: {Left} sessions left to close", left);
+        }
         if (_metrics is not null)
             await _metrics.DisposeAsync();
         if (_server is not null)

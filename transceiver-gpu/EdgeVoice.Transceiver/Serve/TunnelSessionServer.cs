@@ -39,6 +39,7 @@ public sealed class TunnelSessionServer : IAsyncDisposable
     private long _downlinkSent;
     private long _downlinkNotSent;
     private int _disposed;
+    private volatile bool _draining;
 
     private TunnelSessionServer(TransceiverConfig config, TunnelOptions options, IPEndPoint listen, Action<string> log, TimeSpan reportInterval)
     {
@@ -79,6 +80,9 @@ public sealed class TunnelSessionServer : IAsyncDisposable
     /// <summary>A relay connection's transport statistics (smoothed RTT); false once it is gone.</summary>
     public bool TryGetStats(TunnelConnection connection, out TunnelStats stats) => _tunnel.TryGetStats(connection, out stats);
 
+    /// <summary>True once <see cref="DrainAsync"/> started: no new sessions, capacity 0 in load reports.</summary>
+    public bool IsDraining => _draining;
+
     // Runs on the tunnel thread under its lock: nothing here may block, so opens and closes go to the worker.
     private void OnTunnelEvent(TunnelConnection connection, TunnelEvent e)
     {
@@ -88,9 +92,18 @@ public sealed class TunnelSessionServer : IAsyncDisposable
                 _log($"tunnel: {e.Peer} connected");
                 _tunnel.SendControl(connection, LoadReport());
                 break;
+            case TunnelEventKind.Message when e.Message is PingMessage ping:
+                // The relay's liveness check: answered from the tunnel thread, so a busy pipeline does not look dead.
+                _tunnel.SendControl(connection, new PongMessage(ping.Nonce));
+                break;
             case TunnelEventKind.Message when e.Message is SessionOpenMessage open:
-                // Registered now, so caller frames that arrive while the engines start wait in its uplink queue.
                 string trace = open.Metadata.FirstOrDefault(m => m.Key == "trace_id").Value ?? "-";
+                if (_draining)
+                {
+                    _tunnel.SendControl(connection, new SessionCloseMessage(open.SessionId, SessionCloseReason.Overloaded, "transceiver draining"));
+                    break;
+                }
+                // Registered now, so caller frames that arrive while the engines start wait in its uplink queue.
                 if (_sessions.TryAdd((connection, open.SessionId), new ServedSession(connection, open.SessionId, trace)))
                     _work.Writer.TryWrite(new ControlWork(connection, open, null));
                 break;
@@ -152,7 +165,14 @@ public sealed class TunnelSessionServer : IAsyncDisposable
                 $"unsupported media {open.Codec}/{open.ClockRate}/{open.FrameDurationMs}ms; this transceiver takes opus/48000/20ms"));
             return;
         }
-        if (!_host.TryOpen(Pacing.RealTime, out var hosted, out string? refusal, line => _log($"{line} trace_id={trace}")))
+        // A call moved here from another transceiver brings its conversation; malformed history is dropped, never fatal.
+        string history = "";
+        if (!SessionHistory.TryRead(open.Metadata, out var priorTurns, out var historyError))
+            _log($"session {open.SessionId:x16} history metadata ignored trace_id={trace}: {historyError}");
+        else if (priorTurns.Count > 0)
+            history = $", moved from {open.Metadata.FirstOrDefault(m => m.Key == "moved_from").Value ?? "another transceiver"} with {priorTurns.Count} turns of history"
+                + (priorTurns.LastOrDefault(t => t.Role == ConversationRole.User) is { } said ? $" (last said: \"{said.Text}\")" : "");
+        if (!_host.TryOpen(Pacing.RealTime, out var hosted, out string? refusal, line => _log($"{line} trace_id={trace}"), priorTurns))
         {
             _sessions.TryRemove(key, out _);
             _log($"session {open.SessionId:x16} refused trace_id={trace}: {refusal}");
@@ -161,7 +181,7 @@ public sealed class TunnelSessionServer : IAsyncDisposable
         }
         session.Hosted = hosted;
         session.Pumps = Task.WhenAll(Task.Run(() => PumpUplinkAsync(session)), Task.Run(() => PumpFramesAsync(session)), Task.Run(() => PumpEventsAsync(session)));
-        _log($"session {open.SessionId:x16} opened trace_id={trace} relay={connection.Peer?.Name}; {_host.ActiveSessions}/{_host.MaxSessions}");
+        _log($"session {open.SessionId:x16} opened trace_id={trace} relay={connection.Peer?.Name}; {_host.ActiveSessions}/{_host.MaxSessions}{history}");
         _tunnel.SendControl(connection, LoadReport());
     }
 
@@ -171,13 +191,14 @@ public sealed class TunnelSessionServer : IAsyncDisposable
         session.Uplink.Writer.TryComplete();
         if (session.Hosted is null) return; // closed before its engines started
         await session.Hosted.DisposeAsync();
+        // The slot is free now: relays hear of it at once, not after the output pumps wind down.
+        if (connection.State == TunnelState.Connected)
+            _tunnel.SendControl(connection, LoadReport());
         try { await session.Pumps!.WaitAsync(TimeSpan.FromSeconds(5)); }
         catch (TimeoutException) { _log($"session {sessionId:x16} trace_id={session.Trace}: output pumps did not stop within 5 s"); }
         if (notifyRelay)
             _tunnel.SendControl(connection, new SessionCloseMessage(sessionId, SessionCloseReason.Normal, "transceiver stopping"));
         _log($"session {sessionId:x16} closed trace_id={session.Trace}; {_host.ActiveSessions}/{_host.MaxSessions}");
-        if (connection.State == TunnelState.Connected)
-            _tunnel.SendControl(connection, LoadReport());
     }
 
     /// <summary>Caller frames into the pipeline; the backlog absorbs a stall (e.g. a session's first frames while code warms up).</summary>
@@ -214,6 +235,8 @@ public sealed class TunnelSessionServer : IAsyncDisposable
     {
         await foreach (var e in session.Hosted!.Pipeline.Events.ReadAllAsync())
         {
+            if (e.Kind == PipelineEventKind.StateChanged && e.State is { } state)
+                session.State = state;
             if (e.Kind is PipelineEventKind.FinalTranscript or PipelineEventKind.AgentText or PipelineEventKind.TurnTiming or PipelineEventKind.TurnError)
                 _log($"session {session.SessionId:x16} turn {e.TurnId} {Describe(e.Kind)} trace_id={session.Trace}: {e.Text}");
             var message = ToControl(session.SessionId, e);
@@ -263,7 +286,45 @@ public sealed class TunnelSessionServer : IAsyncDisposable
         uint queued = 0;
         foreach (var s in _sessions.Values)
             queued += (uint)(s.Uplink.Reader.Count + (s.Hosted?.Pipeline.PendingInput ?? 0));
-        return new LoadReportMessage((uint)_host.ActiveSessions, _capacity, queued, _acceleratorUse.Permille());
+        // Capacity 0 while draining: relays place nothing new here and move what is here.
+        return new LoadReportMessage((uint)_host.ActiveSessions, _draining ? 0 : _capacity, queued, _acceleratorUse.Permille());
+    }
+
+    /// <summary>
+    /// Drains before a stop (SIGTERM): takes no new sessions (capacity 0 in load reports), hands each session back to its
+    /// relay with SessionClose reason Moved once its agent is not mid-reply (or half the timeout has passed), and waits
+    /// until the relays have closed them all or the timeout passes. Returns how many sessions are still open.
+    /// </summary>
+    public async Task<int> DrainAsync(TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        _draining = true;
+        var report = LoadReport();
+        foreach (var connection in _tunnel.Connections)
+            if (connection.State == TunnelState.Connected)
+                _tunnel.SendControl(connection, report);
+        var handedBack = new HashSet<ServedSession>();
+        _log($"draining: {_sessions.Count} sessions to hand back within {timeout.TotalSeconds:0.#} s");
+        // Until every session is closed here, engines released included (a close removes the session before it stops the pipeline).
+        while ((!_sessions.IsEmpty || _host.ActiveSessions > 0) && clock.Elapsed < timeout)
+        {
+            foreach (var session in _sessions.Values)
+            {
+                // Mid-reply the caller would lose the rest of the answer: wait for a pause, but not past half the timeout.
+                bool pause = session.State is SessionState.Listening or SessionState.Interrupted;
+                if (handedBack.Contains(session) || (!pause && clock.Elapsed < timeout / 2) || session.Connection.State != TunnelState.Connected)
+                    continue;
+                handedBack.Add(session);
+                _tunnel.SendControl(session.Connection, new SessionCloseMessage(session.SessionId, SessionCloseReason.Moved, "draining"));
+                _log($"draining: session {session.SessionId:x16} handed back to {session.Connection.Peer} ({session.State}) trace_id={session.Trace}");
+            }
+            await Task.Delay(20);
+        }
+        int left = Math.Max(_sessions.Count, _host.ActiveSessions);
+        _log(left == 0
+            ? $"drained in {clock.Elapsed.TotalMilliseconds:0} ms"
+            : $"drain timeout ({timeout.TotalSeconds:0.#} s): {left} sessions still open are closed");
+        return left;
     }
 
     /// <summary>Stops: every open session is closed and its relay told (SessionClose "transceiver stopping"), then the tunnel closes.</summary>
@@ -291,6 +352,8 @@ public sealed class TunnelSessionServer : IAsyncDisposable
         /// <summary>The pipeline, once its engines have started (null until then).</summary>
         public HostedSession? Hosted { get; set; }
         public Task? Pumps { get; set; }
+        /// <summary>The agent's state by the pipeline's last StateChanged event (a drain hands the call back at a pause).</summary>
+        public volatile SessionState State = SessionState.Listening;
         /// <summary>Caller frames waiting for the pipeline: up to 5 s; beyond that the session is hopelessly behind and frames drop.</summary>
         public Channel<MediaFrame> Uplink { get; } = Channel.CreateBounded<MediaFrame>(new BoundedChannelOptions(250) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
     }
