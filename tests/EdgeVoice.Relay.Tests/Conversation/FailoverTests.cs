@@ -125,12 +125,15 @@ public sealed class FailoverTests(ITestOutputHelper output)
 
         var killedAt = Stopwatch.GetTimestamp();
         rig.Transceivers[0].Kill();
-        // The caller sees the end as from a hang-up: RTCP BYE and DTLS close_notify.
-        var goodbye = caller.WaitForGoodbye(TimeSpan.FromSeconds(10));
+        // The caller hears the spoken notice, then sees the end as from a hang-up: RTCP BYE and DTLS close_notify.
+        int noticeFrames = 0;
+        var notice = EdgeVoice.Relay.Notices.NoticeAudio.NoTransceiver;
+        var goodbye = caller.WaitForGoodbye(GapBound + notice.Duration + TimeSpan.FromSeconds(10), (in RtpHeader _, ReadOnlySpan<byte> _) => noticeFrames++);
         var endedAfter = Stopwatch.GetElapsedTime(killedAt);
         Assert.True(goodbye.RtcpBye, "no RTCP BYE after the only transceiver died");
         Assert.True(goodbye.DtlsClosed || goodbye.DtlsAlert, "no DTLS close_notify after the only transceiver died");
-        Assert.True(endedAfter < GapBound + TimeSpan.FromSeconds(1), $"the call ended {endedAfter.TotalMilliseconds:F0} ms after the kill");
+        Assert.Equal(notice.PacketCount, noticeFrames);
+        Assert.True(endedAfter < GapBound + notice.Duration + TimeSpan.FromSeconds(1), $"the call ended {endedAfter.TotalMilliseconds:F0} ms after the kill");
         Assert.Equal(1, (await rig.FailoverAsync()).EndedNoTransceiver);
         Assert.True(await events.WaitForAsync(e => e.Kind == "call_ended", TimeSpan.FromSeconds(5)), events.Describe());
         Assert.True(await InProcessRelay.EventuallyAsync(() => rig.Relay!.Server.Transceivers[0].Load == 0, TimeSpan.FromSeconds(5)), "the call's slot was not freed");
