@@ -20,7 +20,7 @@ namespace EdgeVoice.Testing;
 /// waits for before it nominates), DTLS (client) and SRTP, then sends and receives Opus-sized RTP. Its SSRC is declared
 /// in the offer (pion routes RTP to a track by the declared SSRC). One caller serves EdgeVoice's relay and pion alike.
 /// </summary>
-public sealed class SyntheticCaller : IDisposable
+public sealed class SyntheticCaller : IEchoPeer, IDisposable
 {
     public const int OpusPayloadType = 111;
     private static readonly Lazy<DtlsCertificate> SharedCertificate = new(() => DtlsCertificate.Generate(DateTimeOffset.UtcNow, TimeSpan.FromDays(1), "synthetic caller"));
@@ -258,6 +258,9 @@ public sealed class SyntheticCaller : IDisposable
         payloadLength = header.PayloadLength;
         return true;
     }
+
+    bool IEchoPeer.TryOpenEcho(Span<byte> datagram, int length, Span<byte> payload, out int payloadLength) =>
+        TryOpenRtp(datagram, length, payload, out payloadLength, out _);
 
     private bool IsGoodbye(Span<byte> buffer, int length)
     {
