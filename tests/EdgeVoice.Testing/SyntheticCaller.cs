@@ -280,10 +280,9 @@ public sealed class SyntheticCaller : IEchoPeer, IDisposable
 
     private void Tally(ReadOnlySpan<byte> datagram)
     {
+        // STUN was answered (when it was the relay's check) by TryOpenRtp before it came here.
         var kind = PacketClassifier.Classify(datagram);
-        if (kind == PacketKind.Stun && TryAnswerCheck(_socket, _ice, datagram, _sendBuffer))
-            RelayChecksAnswered++;
-        else if (kind == PacketKind.Rtcp)
+        if (kind == PacketKind.Rtcp)
         {
             datagram.CopyTo(_rtcpScratch);
             if (!_inbound.TryUnprotectRtcp(_rtcpScratch, datagram.Length, out _, out _))
