@@ -128,9 +128,9 @@ public sealed class SystemBadInputTests(ITestOutputHelper output)
         Assert.True(rig.Relay.Server.Transceivers[0].IsConnected);
 
         // The call that relay-1 placed still has its whole conversation.
-        var turn = SpokenTurn.Ask(caller, "call my mother", TimeSpan.FromSeconds(25));
-        output.WriteLine($"reply: {turn.ReplyFrames} frames, heard '{turn.Heard}'");
-        Assert.Equal("you said call my mother", turn.Heard);
+        var turn = await SpokenTurn.AskAsync(rig.Relay, caller, "call my mother");
+        output.WriteLine($"{turn}");
+        turn.AssertHeardAndAnswered("call my mother");
         Assert.Equal(1, rig.TransceiverSessionsOpened);
     }
 
@@ -152,7 +152,7 @@ public sealed class SystemBadInputTests(ITestOutputHelper output)
         SpokenTurn turn;
         try
         {
-            turn = SpokenTurn.Ask(caller, "call my mother", TimeSpan.FromSeconds(25));
+            turn = await SpokenTurn.AskAsync(rig.Relay, caller, "call my mother");
         }
         finally
         {
@@ -163,12 +163,13 @@ public sealed class SystemBadInputTests(ITestOutputHelper output)
         var after = await rig.Relay.StatsAsync();
         long forged = after.StunForged - before.StunForged, unknown = after.StunUnknownSession - before.StunUnknownSession;
         output.WriteLine($"flood: {sent} binding requests ({kinds}); relay counted stun_forged +{forged}, stun_unknown_session +{unknown}, " +
-            $"datagrams +{after.DatagramsReceived - before.DatagramsReceived}; reply {turn.ReplyFrames} frames, heard '{turn.Heard}'");
+            $"datagrams +{after.DatagramsReceived - before.DatagramsReceived}; {turn}");
 
         Assert.True(sent >= 2_000, $"the flood sent only {sent} datagrams");
         Assert.True(forged > 0 && unknown > 0, "the flood's ufrags were not seen as forged and as unknown sessions");
         Assert.True(forged + unknown <= sent, "the relay counted more forged checks than were sent");
-        Assert.Equal("you said call my mother", turn.Heard);
+        Assert.True(forged + unknown >= sent * 9 / 10, $"only {forged + unknown} of {sent} forged checks reached the relay's STUN path");
+        turn.AssertHeardAndAnswered("call my mother");
         Assert.Equal(1, mostSessions);
         Assert.Equal(1, rig.Relay.Server.Sessions.Count);
         Assert.Equal(before.CallsConnected, after.CallsConnected);
@@ -199,14 +200,14 @@ public sealed class SystemBadInputTests(ITestOutputHelper output)
         SpokenTurn turn;
         try
         {
-            turn = SpokenTurn.Ask(caller, "call my mother", TimeSpan.FromSeconds(25));
+            turn = await SpokenTurn.AskAsync(rig.Relay, caller, "call my mother");
         }
         finally
         {
             stopOffers.Cancel();
         }
         var refused = await offers;
-        output.WriteLine($"{refused.Count} extra offers; reply {turn.ReplyFrames} frames, heard '{turn.Heard}'");
+        output.WriteLine($"{refused.Count} extra offers; {turn}");
 
         Assert.True(refused.Count >= 6, $"only {refused.Count} extra offers were made");
         foreach (var answer in refused)
@@ -215,7 +216,7 @@ public sealed class SystemBadInputTests(ITestOutputHelper output)
             Assert.Equal("1", answer.Headers.RetryAfter?.ToString());
             Assert.Contains("every connected transceiver is full", await answer.Content.ReadAsStringAsync());
         }
-        Assert.Equal("you said call my mother", turn.Heard);
+        turn.AssertHeardAndAnswered("call my mother");
         Assert.Equal(1, rig.Relay.Server.Sessions.Count);
         Assert.Equal(1, rig.TransceiverSessionsOpened);
     }
@@ -305,11 +306,60 @@ public sealed class SystemBadInputTests(ITestOutputHelper output)
     }
 }
 
-/// <summary>One spoken question from a synthetic caller and what came back: espeak-ng speech, Opus, 20 ms paced, then silence.</summary>
-internal sealed record SpokenTurn(int ReplyFrames, string Heard)
+/// <summary>
+/// One spoken question from a synthetic caller and what came of it: the transceiver's final transcript (from the call's
+/// event stream) and the reply audio (frames, and what pocketsphinx hears in them).
+/// </summary>
+internal sealed record SpokenTurn(string Transcript, int ReplyFrames, string Heard)
 {
-    /// <summary>Speaks, keeps sending silence until the reply has ended (800 ms without a frame), and transcribes the reply.</summary>
-    public static SpokenTurn Ask(SyntheticCaller caller, string question, TimeSpan limit)
+    private static readonly HttpClient Events = new() { Timeout = Timeout.InfiniteTimeSpan };
+
+    /// <summary>
+    /// The question reached the transceiver whole (its transcript is the question) and the agent's answer reached the
+    /// caller (more than half a second of it, recognisable as the echo agent's "you said …"). The exact words heard back
+    /// are not asserted: pocketsphinx on concealed frames under a loaded machine misreads them now and then.
+    /// </summary>
+    public void AssertHeardAndAnswered(string question)
+    {
+        Assert.Equal(question, Transcript);
+        Assert.True(ReplyFrames > 25, $"only {ReplyFrames} reply frames reached the caller");
+        Assert.StartsWith("you said", Heard);
+    }
+
+    /// <summary>Speaks (espeak-ng, Opus, 20 ms paced), keeps sending silence until the reply has ended, reads the transcript.</summary>
+    public static async Task<SpokenTurn> AskAsync(InProcessRelay relay, SyntheticCaller caller, string question)
+    {
+        using var stop = new CancellationTokenSource();
+        var transcript = ReadFinalTranscriptAsync(relay, caller.Location, stop.Token);
+        var (frames, heard) = await Task.Run(() => Speak(caller, question, TimeSpan.FromSeconds(25)));
+        stop.CancelAfter(TimeSpan.FromSeconds(2));
+        return new SpokenTurn(await transcript, frames, heard);
+    }
+
+    private static async Task<string> ReadFinalTranscriptAsync(InProcessRelay relay, string location, CancellationToken cancel)
+    {
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(relay.Http, location + "/events"));
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", InProcessRelay.ApiKey);
+            using var response = await Events.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancel);
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancel));
+            bool final = false;
+            while (await reader.ReadLineAsync(cancel) is { } line)
+            {
+                if (line == "event: transcript_final")
+                    final = true;
+                else if (final && line.StartsWith("data:", StringComparison.Ordinal))
+                    return System.Text.Json.JsonDocument.Parse(line[5..]).RootElement.GetProperty("text").GetString() ?? "";
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        return "";
+    }
+
+    private static (int Frames, string Heard) Speak(SyntheticCaller caller, string question, TimeSpan limit)
     {
         short[] speech = PolyphaseResampler.Convert(EspeakNg.Synthesize(question, "en-us+m3", 140, CancellationToken.None), EspeakNg.SampleRate, 48_000);
         var encoder = new OpusFrameEncoder(32_000);
@@ -341,7 +391,7 @@ internal sealed record SpokenTurn(int ReplyFrames, string Heard)
             if (reply.Count > 25 && clock.Elapsed - lastReply > TimeSpan.FromMilliseconds(800))
                 break;
         }
-        return new SpokenTurn(reply.Count, Transcribe(reply));
+        return (reply.Count, Transcribe(reply));
     }
 
     private static string Transcribe(List<byte[]> frames)
