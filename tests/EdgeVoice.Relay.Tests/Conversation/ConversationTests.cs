@@ -149,7 +149,9 @@ public sealed class ConversationTests
 
             // A hung-up call frees its slot on its transceiver, and the next call takes it.
             await callers[0].HangUpAsync(Http, rig.Http, rig.ApiKey, cancel.Token);
-            Assert.True(await InProcessRelay.EventuallyAsync(() => rig.Transceivers.Sum(t => t.ActiveSessions) == 3, TimeSpan.FromSeconds(5)));
+            // The relay places by its own view (load reports and placements), which follows the transceivers' by one report.
+            Assert.True(await InProcessRelay.EventuallyAsync(() => rig.Transceivers.Sum(t => t.ActiveSessions) == 3
+                && rig.Relay!.Server.Transceivers.Sum(l => l.Load) == 3, TimeSpan.FromSeconds(5)));
             callers.Add(await SyntheticCaller.ConnectAsync(Http, rig.Http, rig.ApiKey, cancel.Token));
             Assert.True(await InProcessRelay.EventuallyAsync(() => rig.Transceivers.All(t => t.ActiveSessions == 2), TimeSpan.FromSeconds(5)));
         }
