@@ -16,13 +16,13 @@ internal sealed class EchoTransceiver : IDisposable
 {
     private readonly TunnelServer _server;
     private readonly string _directory;
-    private readonly X509Certificate2 _certificate;
+    private readonly TunnelCredentials _credentials;
 
-    private EchoTransceiver(TunnelServer server, string directory, X509Certificate2 certificate)
+    private EchoTransceiver(TunnelServer server, string directory, TunnelCredentials credentials)
     {
         _server = server;
         _directory = directory;
-        _certificate = certificate;
+        _credentials = credentials;
         _server.MediaReceived += (connection, bytes) =>
         {
             if (MediaFrame.TryParse(bytes, out var f, out _) && f.Direction == MediaDirection.Uplink)
@@ -54,16 +54,16 @@ internal sealed class EchoTransceiver : IDisposable
             PkiFiles.WriteCertificate(Path.Combine(directory, "relay-1.crt"), relay, overwrite: true);
             PkiFiles.WritePrivateKey(Path.Combine(directory, "relay-1.key"), relay, overwrite: true);
         }
-        var certificate = ClusterPki.IssueNode(ca, new NodeIdentity(NodeRole.Transceiver, "gpu-echo"), now.AddDays(-1), now.AddDays(1));
+        using var certificate = ClusterPki.IssueNode(ca, new NodeIdentity(NodeRole.Transceiver, "gpu-echo"), now.AddDays(-1), now.AddDays(1));
         var options = new TunnelOptions
         {
             Credentials = TunnelCredentials.FromCertificate(certificate),
             Self = new NodeIdentity(NodeRole.Transceiver, "gpu-echo"),
-            PeerCheck = new PeerCheck(PkiFiles.LoadCertificate(Path.Combine(directory, "ca.crt")), NodeRole.Relay, ["relay-1"]),
+            PeerCheck = new PeerCheck(X509Certificate2.CreateFromPem(ca.ExportCertificatePem()), NodeRole.Relay, ["relay-1"]),
             Capacity = capacity,
             ReceiveQueueFrames = 4096,
         };
-        return new EchoTransceiver(new TunnelServer(options, TunnelServer.Bind(new IPEndPoint(IPAddress.Loopback, 0))), directory, certificate);
+        return new EchoTransceiver(new TunnelServer(options, TunnelServer.Bind(new IPEndPoint(IPAddress.Loopback, 0))), directory, options.Credentials);
     }
 
     /// <summary>Frames echoed and not, over the relay's connection (for the notes).</summary>
@@ -76,7 +76,7 @@ internal sealed class EchoTransceiver : IDisposable
     public void Dispose()
     {
         _server.Dispose();
-        _certificate.Dispose();
+        _credentials.Dispose();
         Directory.Delete(_directory, recursive: true);
     }
 }

@@ -151,7 +151,7 @@ public sealed partial class RogueTunnelRig : IAsyncDisposable
     public Task<RogueRelay> DialAsRogueRelayAsync()
     {
         var now = DateTimeOffset.UtcNow;
-        var certificate = ClusterPki.IssueNode(_ca, new NodeIdentity(NodeRole.Relay, "relay-2"), now.AddDays(-1), now.AddDays(30));
+        using var certificate = ClusterPki.IssueNode(_ca, new NodeIdentity(NodeRole.Relay, "relay-2"), now.AddDays(-1), now.AddDays(30));
         return RogueRelay.ConnectAsync(new TunnelOptions
         {
             Credentials = TunnelCredentials.FromCertificate(certificate),
@@ -177,11 +177,13 @@ public sealed partial class RogueTunnelRig : IAsyncDisposable
 public sealed class RogueTransceiver : IDisposable
 {
     private readonly TunnelServer _server;
+    private readonly TunnelCredentials _credentials;
     private readonly ConcurrentQueue<(TunnelConnection Connection, SessionOpenMessage Open)> _opens = new();
 
-    private RogueTransceiver(TunnelServer server)
+    private RogueTransceiver(TunnelServer server, TunnelCredentials credentials)
     {
         _server = server;
+        _credentials = credentials;
         _server.EventReceived += (connection, e) =>
         {
             if (e.Message is SessionOpenMessage open)
@@ -196,7 +198,7 @@ public sealed class RogueTransceiver : IDisposable
     public static RogueTransceiver Start(X509Certificate2 ca, uint capacity)
     {
         var now = DateTimeOffset.UtcNow;
-        var certificate = ClusterPki.IssueNode(ca, new NodeIdentity(NodeRole.Transceiver, "gpu-2"), now.AddDays(-1), now.AddDays(30));
+        using var certificate = ClusterPki.IssueNode(ca, new NodeIdentity(NodeRole.Transceiver, "gpu-2"), now.AddDays(-1), now.AddDays(30));
         var options = new TunnelOptions
         {
             Credentials = TunnelCredentials.FromCertificate(certificate),
@@ -204,7 +206,7 @@ public sealed class RogueTransceiver : IDisposable
             PeerCheck = new PeerCheck(ca, NodeRole.Relay, ["relay-1"]),
             Capacity = capacity,
         };
-        var rogue = new RogueTransceiver(new TunnelServer(options, TunnelServer.Bind(new IPEndPoint(IPAddress.Loopback, 0))));
+        var rogue = new RogueTransceiver(new TunnelServer(options, TunnelServer.Bind(new IPEndPoint(IPAddress.Loopback, 0))), options.Credentials);
         rogue._server.Start();
         return rogue;
     }
@@ -218,7 +220,11 @@ public sealed class RogueTransceiver : IDisposable
             new TunnelFrame(sessionId, direction, sequence, sequence * 960, EdgeVoice.Tunnel.Media.MediaFrameFlags.None, payload));
     }
 
-    public void Dispose() => _server.Dispose();
+    public void Dispose()
+    {
+        _server.Dispose();
+        _credentials.Dispose();
+    }
 }
 
 /// <summary>
@@ -229,16 +235,18 @@ public sealed class RogueRelay : IDisposable
 {
     private readonly Socket _socket;
     private readonly TunnelConnection _connection;
+    private readonly TunnelCredentials _credentials;
     private readonly Lock _gate = new();
     private readonly Thread _thread;
     private readonly ConcurrentQueue<TunnelEvent> _events = new();
     private readonly long _start = Stopwatch.GetTimestamp();
     private volatile bool _stopping;
 
-    private RogueRelay(Socket socket, TunnelConnection connection)
+    private RogueRelay(Socket socket, TunnelConnection connection, TunnelCredentials credentials)
     {
         _socket = socket;
         _connection = connection;
+        _credentials = credentials;
         _thread = new Thread(Run) { IsBackground = true, Name = "rogue-relay" };
     }
 
@@ -251,7 +259,7 @@ public sealed class RogueRelay : IDisposable
         socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         socket.Connect(transceiver);
         var connection = TunnelConnection.Connect(options, socket.LocalEndPoint!.Serialize(), transceiver.Serialize(), TimeSpan.Zero);
-        var rogue = new RogueRelay(socket, connection);
+        var rogue = new RogueRelay(socket, connection, options.Credentials);
         rogue._thread.Start();
         if (!await InProcessRelay.EventuallyAsync(() => rogue.State == TunnelState.Connected, TimeSpan.FromSeconds(10)))
         {
@@ -340,5 +348,6 @@ public sealed class RogueRelay : IDisposable
             _thread.Join();
         _connection.Dispose();
         _socket.Dispose();
+        _credentials.Dispose();
     }
 }
