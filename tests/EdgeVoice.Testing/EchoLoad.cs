@@ -5,7 +5,7 @@ using System.Net.Sockets;
 namespace EdgeVoice.Testing;
 
 /// <summary>
-/// Drives many connected <see cref="FullIceCaller"/>s from ONE thread, as an echo load: every tick (20 ms) each caller
+/// Drives many connected <see cref="IEchoPeer"/>s (synthetic WebRTC callers, or bare UDP sockets for the baseline) from ONE thread, as an echo load: every tick (20 ms) each caller
 /// sends one Opus-sized frame whose payload carries (caller index, frame number); between ticks the thread polls every
 /// caller's socket and timestamps each echo that comes back. Each caller also sends a consent check every 5 s, as browsers do. Cheap on the client side so that the relay's CPU is what a
 /// benchmark measures, and the same traffic for any relay. With <c>spread</c> the callers' sends are spaced evenly over
@@ -18,7 +18,7 @@ public sealed unsafe class EchoLoad : IDisposable
 
     private const int ConsentEveryFrames = 250; // 5 s at 20 ms
 
-    private readonly IReadOnlyList<FullIceCaller> _callers;
+    private readonly IReadOnlyList<IEchoPeer> _callers;
     private readonly int _payloadBytes;
     private readonly TimeSpan _tick;
     private readonly int _capacity;
@@ -31,7 +31,7 @@ public sealed unsafe class EchoLoad : IDisposable
     private volatile int _framesStarted;
     private Exception? _failure;
 
-    public EchoLoad(IReadOnlyList<FullIceCaller> callers, int capacityFrames, bool spread = false, int payloadBytes = 160, TimeSpan? tick = null)
+    public EchoLoad(IReadOnlyList<IEchoPeer> callers, int capacityFrames, bool spread = false, int payloadBytes = 160, TimeSpan? tick = null)
     {
         _spread = spread;
         if (payloadBytes < HeaderBytes)
@@ -173,7 +173,7 @@ public sealed unsafe class EchoLoad : IDisposable
             if (error != SocketError.Success || length <= 0)
                 return;
             long at = Stopwatch.GetTimestamp();
-            if (!_callers[caller].TryOpenRtp(datagram, length, opened, out int payloadLength)
+            if (!_callers[caller].TryOpenEcho(datagram, length, opened, out int payloadLength)
                 || payloadLength < HeaderBytes)
             {
                 NonMedia++;

@@ -17,7 +17,7 @@ internal static class EchoScenario
 
     public static async Task<EchoFigures> RunAsync(RelayChild relay, int calls, bool spread, TimeSpan warmup, TimeSpan measured)
     {
-        var callers = new List<FullIceCaller>();
+        var callers = new List<SyntheticCaller>();
         var connectClock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
@@ -26,7 +26,7 @@ internal static class EchoScenario
             {
                 int batch = Math.Min(ConnectBatch, calls - callers.Count);
                 var connecting = Enumerable.Range(0, batch)
-                    .Select(_ => FullIceCaller.ConnectAsync(relay.Client, relay.BaseUri, relay.Key, cancel.Token)).ToArray();
+                    .Select(_ => SyntheticCaller.ConnectAsync(relay.Client, relay.BaseUri, relay.Key, cancel.Token)).ToArray();
                 callers.AddRange(await Task.WhenAll(connecting));
             }
             double connectSeconds = connectClock.Elapsed.TotalSeconds;
@@ -63,7 +63,7 @@ internal static class EchoScenario
         }
     }
 
-    internal static async Task HangUpAllAsync(RelayChild relay, List<FullIceCaller> callers)
+    internal static async Task HangUpAllAsync(RelayChild relay, List<SyntheticCaller> callers)
     {
         foreach (var caller in callers)
         {

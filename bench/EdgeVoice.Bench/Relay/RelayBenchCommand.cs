@@ -17,7 +17,7 @@ internal static class RelayBenchCommand
           --seconds S           measured seconds per echo run (15)
           --stun-count N        forged STUN datagrams (200000)
           --stun-rate R         forged datagrams per second (20000), sent in bursts of --stun-burst (100)
-          --setups K            sequential synthetic (FullIceCaller) setups (40)
+          --setups K            sequential synthetic (SyntheticCaller) setups (40)
           --aiortc M            sequential aiortc calls, 0 to skip (10)
           --relays LIST         edgevoice,pion (default both)
           --out DIR             where the JSON goes (artifacts/bench)
@@ -142,7 +142,7 @@ internal static class RelayBenchCommand
             foreach (var kind in relays)
             {
                 await using var relay = await RelayChild.StartAsync(kind, root, before);
-                Console.WriteLine($"setup: {setups} synthetic (FullIceCaller) setups on {kind} ...");
+                Console.WriteLine($"setup: {setups} synthetic (SyntheticCaller) setups on {kind} ...");
                 synthetic[kind] = await SetupScenario.RunSyntheticAsync(relay, setups, warmupCalls: 3);
                 report.Raw(synthetic[kind]);
                 Console.WriteLine($"  p50 {synthetic[kind].SetupP50Ms:F1} ms, CPU/setup {synthetic[kind].CpuMsPerCall:F2} ms");

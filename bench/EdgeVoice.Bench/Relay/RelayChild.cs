@@ -45,7 +45,8 @@ internal sealed partial class RelayChild : IAsyncDisposable
     public int Pid => _process.Id;
     public string LogPath => Path.Combine(_directory, "relay.log");
 
-    public static async Task<RelayChild> StartAsync(RelayKind kind, string root, string? beforeBinary = null)
+    /// <param name="extraYaml">More top-level sections for EdgeVoice's config (e.g. <c>transceivers:</c>); pion takes none.</param>
+    public static async Task<RelayChild> StartAsync(RelayKind kind, string root, string? beforeBinary = null, string extraYaml = "")
     {
         string binary = kind switch
         {
@@ -66,7 +67,7 @@ internal sealed partial class RelayChild : IAsyncDisposable
         if (kind != RelayKind.Pion)
         {
             string config = Path.Combine(directory, "relay.yaml");
-            await File.WriteAllTextAsync(config, EdgeVoiceConfig(http, udp, key));
+            await File.WriteAllTextAsync(config, EdgeVoiceConfig(http, udp, key) + "\n" + extraYaml);
             command = $"exec {Quote(binary)} --config {Quote(config)}";
         }
         else

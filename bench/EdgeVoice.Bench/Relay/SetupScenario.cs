@@ -14,7 +14,7 @@ internal sealed record SetupFigures(RelayKind Relay, string Caller, int Calls, i
 /// </summary>
 internal static class SetupScenario
 {
-    /// <summary>FullIceCaller: POST → ICE → DTLS done (SRTP keys known at the caller), then DELETE.</summary>
+    /// <summary>SyntheticCaller: POST → ICE → DTLS done (SRTP keys known at the caller), then DELETE.</summary>
     public static async Task<SetupFigures> RunSyntheticAsync(RelayChild relay, int calls, int warmupCalls)
     {
         for (int i = 0; i < warmupCalls; i++)
@@ -31,7 +31,7 @@ internal static class SetupScenario
     private static async Task<double> OneSyntheticAsync(RelayChild relay)
     {
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        using var caller = await FullIceCaller.ConnectAsync(relay.Client, relay.BaseUri, relay.Key, cancel.Token);
+        using var caller = await SyntheticCaller.ConnectAsync(relay.Client, relay.BaseUri, relay.Key, cancel.Token);
         await caller.HangUpAsync(relay.Client, relay.BaseUri, relay.Key, cancel.Token);
         return caller.SetupTime.TotalMilliseconds;
     }
