@@ -126,7 +126,7 @@ public sealed partial class RogueTunnelRig : IAsyncDisposable
         }
     }
 
-    /// <summary>The session id gpu-1 opened for a call, from its "session … (trace CALL) opened" log line (waits up to 5 s for it).</summary>
+    /// <summary>The session id gpu-1 opened for a call, from its "session … opened trace_id=CALL" log line (waits up to 5 s for it).</summary>
     public async Task<ulong> TransceiverSessionOfAsync(string callLocation)
     {
         string callId = callLocation[(callLocation.LastIndexOf('/') + 1)..];
@@ -169,7 +169,7 @@ public sealed partial class RogueTunnelRig : IAsyncDisposable
         Directory.Delete(_directory, recursive: true);
     }
 
-    [GeneratedRegex(@"^session ([0-9a-f]{16}) \(trace ([^)]+)\) opened")]
+    [GeneratedRegex(@"^session ([0-9a-f]{16}) opened trace_id=([^ ]+) ")]
     private static partial Regex OpenedLine();
 }
 
@@ -188,6 +188,9 @@ public sealed class RogueTransceiver : IDisposable
         {
             if (e.Message is SessionOpenMessage open)
                 _opens.Enqueue((connection, open));
+            // Alive to the relay's liveness pings like a real transceiver, or its tunnel is dropped within a second.
+            if (e.Message is PingMessage ping)
+                _server.SendControl(connection, new PongMessage(ping.Nonce));
         };
     }
 
