@@ -83,6 +83,8 @@ internal sealed class RelayMetrics(SessionTable table, RelayCounters counters, T
         foreach (var l in links) text.Sample(l.Capacity, Name(l));
         text.Family(Prefix + "transceiver_queue_depth", MetricType.Gauge, "Caller frames waiting on the transceiver at its last load report.");
         foreach (var l in links) text.Sample(l.QueueDepth, Name(l));
+        text.Family(Prefix + "transceiver_accelerator_use_ratio", MetricType.Gauge, "How busy the transceiver's GPU (CPU without one) was at its last load report, 0 to 1.");
+        foreach (var l in links) text.Sample(l.AcceleratorUsePermille / 1000.0, Name(l));
         text.Family(Prefix + "calls_placed_total", MetricType.Counter, "Calls placed on each transceiver.");
         foreach (var l in links) text.Sample(l.CallsPlaced, Name(l));
         text.Family(Prefix + "tunnel_dial_attempts_total", MetricType.Counter, "Tunnel dial attempts to each transceiver (each redial counts).");

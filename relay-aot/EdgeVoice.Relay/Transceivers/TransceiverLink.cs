@@ -24,6 +24,7 @@ internal sealed class TransceiverLink : IDisposable
     private uint _capacity;
     private uint _reportedSessions;
     private uint _queueDepth;
+    private int _acceleratorUse;
 
     public TransceiverLink(string name, IPEndPoint address, TunnelOptions options, LinkLiveness liveness, TransceiverPool pool, ILogger logger)
     {
@@ -45,6 +46,8 @@ internal sealed class TransceiverLink : IDisposable
     public uint Load => Math.Max(Volatile.Read(ref _reportedSessions), (uint)Volatile.Read(ref _placed));
     /// <summary>Caller frames waiting on the transceiver at its last report: a backlog means it is falling behind.</summary>
     public uint QueueDepth => Volatile.Read(ref _queueDepth);
+    /// <summary>How busy the transceiver's GPU (or CPU) was at its last report, in 1/1000.</summary>
+    public int AcceleratorUsePermille => Volatile.Read(ref _acceleratorUse);
     public long MediaDropped;
     private long _callsPlaced;
     private long _uplinkNotSent;
@@ -168,6 +171,7 @@ internal sealed class TransceiverLink : IDisposable
                 Volatile.Write(ref _capacity, report.Capacity);
                 Volatile.Write(ref _reportedSessions, report.Sessions);
                 Volatile.Write(ref _queueDepth, report.QueueDepth);
+                Volatile.Write(ref _acceleratorUse, report.AcceleratorUsePermille);
                 break;
             case SessionEventMessage sessionEvent:
                 _pool.OnSessionEvent(this, sessionEvent);

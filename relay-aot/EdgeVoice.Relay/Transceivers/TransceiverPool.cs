@@ -120,9 +120,15 @@ internal sealed class TransceiverPool : ISessionHandlerFactory, ICallEventSource
     }
 
     /// <summary>Connected transceivers with room, most free room first; ties go to the lower load ratio, then the shorter backlog of caller frames.</summary>
+    /// <summary>A transceiver whose accelerator was at least this busy (in 1/1000) at its last report goes last: its calls would lag.</summary>
+    public const int SaturatedPermille = 900;
+
+    // Unsaturated first; then most free room; ties to the lower load ratio, the less busy accelerator, the shorter backlog.
     private IEnumerable<TransceiverLink> PlacementOrder(TransceiverLink? except) =>
         _links.Where(l => l != except && l.IsConnected && l.Capacity > 0)
-            .OrderByDescending(l => (long)l.Capacity - l.Load).ThenBy(l => (double)l.Load / l.Capacity).ThenBy(l => l.QueueDepth);
+            .OrderBy(l => l.AcceleratorUsePermille >= SaturatedPermille)
+            .ThenByDescending(l => (long)l.Capacity - l.Load).ThenBy(l => (double)l.Load / l.Capacity)
+            .ThenBy(l => l.AcceleratorUsePermille).ThenBy(l => l.QueueDepth);
 
     public bool TrySubscribe(string callId, out CallEventSubscription? subscription)
     {

@@ -214,6 +214,18 @@ public sealed class RogueTransceiver : IDisposable
         return rogue;
     }
 
+    /// <summary>Sends a load report to relay-1 on every connection; false when none is up.</summary>
+    public bool SendLoadReport(LoadReportMessage report)
+    {
+        bool sent = false;
+        foreach (var connection in _server.Connections.Where(c => c.State == TunnelState.Connected))
+        {
+            _server.SendControl(connection, report);
+            sent = true;
+        }
+        return sent;
+    }
+
     /// <summary>Sends a downlink frame to relay-1 on the connection its sessions came on; false when it could not be queued.</summary>
     public bool SendDownlink(ulong sessionId, uint sequence, ReadOnlySpan<byte> payload,
         EdgeVoice.Tunnel.Media.MediaDirection direction = EdgeVoice.Tunnel.Media.MediaDirection.Downlink)
