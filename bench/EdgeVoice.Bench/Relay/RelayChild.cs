@@ -45,7 +45,8 @@ internal sealed partial class RelayChild : IAsyncDisposable
     public int Pid => _process.Id;
     public string LogPath => Path.Combine(_directory, "relay.log");
 
-    public static async Task<RelayChild> StartAsync(RelayKind kind, string root, string? beforeBinary = null)
+    /// <param name="batchWindow">media.batch_window for EdgeVoice relays (e.g. "10ms"); null keeps the relay's default.</param>
+    public static async Task<RelayChild> StartAsync(RelayKind kind, string root, string? beforeBinary = null, string? batchWindow = null)
     {
         string binary = kind switch
         {
@@ -66,7 +67,7 @@ internal sealed partial class RelayChild : IAsyncDisposable
         if (kind != RelayKind.Pion)
         {
             string config = Path.Combine(directory, "relay.yaml");
-            await File.WriteAllTextAsync(config, EdgeVoiceConfig(http, udp, key));
+            await File.WriteAllTextAsync(config, EdgeVoiceConfig(http, udp, key, batchWindow));
             command = $"exec {Quote(binary)} --config {Quote(config)}";
         }
         else
@@ -94,7 +95,7 @@ internal sealed partial class RelayChild : IAsyncDisposable
     }
 
     /// <summary>The bench's relay config: configs/relay.yaml's settings on free loopback ports.</summary>
-    private static string EdgeVoiceConfig(IPEndPoint http, IPEndPoint udp, string key) => $"""
+    private static string EdgeVoiceConfig(IPEndPoint http, IPEndPoint udp, string key, string? batchWindow) => $"""
         # Written by bench/EdgeVoice.Bench (relay benchmark).
         http:
           listen_urls: [ "http://{http}" ]
@@ -103,6 +104,7 @@ internal sealed partial class RelayChild : IAsyncDisposable
           udp_port: {udp.Port}
           public_ip: {udp.Address}
           public_port: {udp.Port}
+        {(batchWindow is null ? "" : $"  batch_window: {batchWindow}")}
         auth:
           api_keys:
             - id: bench
