@@ -15,7 +15,8 @@ namespace EdgeVoice.Relay.Media;
 /// </summary>
 internal sealed class MediaLoop : IDatagramSender, IDisposable
 {
-    private static readonly TimeSpan HousekeepingInterval = TimeSpan.FromMilliseconds(100);
+    /// <summary>A backstop only: every timer is in some call's NextTimeout, and other threads' news comes with a wake.</summary>
+    private static readonly TimeSpan HousekeepingInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan HandshakePollInterval = TimeSpan.FromMilliseconds(2);
 
     private readonly UdpBatchSocket _socket;
@@ -52,8 +53,12 @@ internal sealed class MediaLoop : IDatagramSender, IDisposable
         _thread.Start();
     }
 
-    /// <summary>Wakes the loop now (a call was added).</summary>
-    public void Wake() => _wake.Signal();
+    /// <summary>Wakes the loop now and runs the calls' timers (a call was added, or its DTLS worker has output or events).</summary>
+    public void Wake()
+    {
+        _timersDue = true;
+        _wake.Signal();
+    }
 
     /// <summary>Runs the calls' timers on the next turn (a <see cref="CallerFeed"/> got frames or an end request); any thread.</summary>
     public void WakeTimers()
