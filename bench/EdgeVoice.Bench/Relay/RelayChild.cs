@@ -45,7 +45,7 @@ internal sealed partial class RelayChild : IAsyncDisposable
     public int Pid => _process.Id;
     public string LogPath => Path.Combine(_directory, "relay.log");
 
-    /// <param name="batchWindow">media.batch_window for EdgeVoice relays (e.g. "10ms"); null keeps the relay's default.</param>
+    /// <param name="batchWindow">media.batch_window for an EdgeVoice relay (e.g. "10ms"); null keeps the relay's default.</param>
     public static async Task<RelayChild> StartAsync(RelayKind kind, string root, string? beforeBinary = null, string? batchWindow = null)
     {
         string binary = kind switch
