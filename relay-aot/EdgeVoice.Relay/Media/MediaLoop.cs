@@ -30,6 +30,7 @@ internal sealed class MediaLoop : IDatagramSender, IDisposable
     private Thread? _thread;
     private volatile bool _stopping;
     private volatile bool _timersDue;
+    private bool _mayHaveWaiting = true;
     private TimeSpan _nextHousekeeping;
 
     public MediaLoop(UdpBatchSocket socket, SessionTable table, byte[] ufragSecret, TimeSpan batchWindow, ILogger logger)
@@ -105,12 +106,10 @@ internal sealed class MediaLoop : IDatagramSender, IDisposable
         TimeSpan started = _clock.Elapsed;
         _table.AdoptAdded(_batchWindow);
         // After a batch window the datagrams are usually waiting already: take them before paying for poll.
-        int count = _socket.Receive();
-        if (count == 0)
-        {
-            _socket.Wait(_wake, WaitMilliseconds(started));
+        // After a turn that drained the socket and did not sleep, a blind recvmmsg would come back empty: poll first.
+        int count = _mayHaveWaiting ? _socket.Receive() : 0;
+        if (count == 0 && _socket.Wait(_wake, WaitMilliseconds(started)))
             count = _socket.Receive();
-        }
         TimeSpan now = _clock.Elapsed;
         int received = 0;
         while (true)
@@ -123,6 +122,7 @@ internal sealed class MediaLoop : IDatagramSender, IDisposable
                 break;
             count = _socket.Receive();
         }
+        _mayHaveWaiting = false;
         _table.AdoptAdded(_batchWindow);
         bool handshakes = _table.Connecting > 0;
         if (_timersDue || now >= _nextHousekeeping || handshakes)
@@ -139,7 +139,10 @@ internal sealed class MediaLoop : IDatagramSender, IDisposable
         {
             TimeSpan current = _clock.Elapsed;
             if (current - started < _batchWindow)
+            {
                 Libc.Sleep(MediaTick.Next(current, _batchWindow) - current);
+                _mayHaveWaiting = true;
+            }
         }
     }
 
