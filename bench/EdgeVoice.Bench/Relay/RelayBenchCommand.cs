@@ -22,6 +22,8 @@ internal static class RelayBenchCommand
           --relays LIST         edgevoice,pion (default both)
           --out DIR             where the JSON goes (artifacts/bench)
           --before PATH         also run this EdgeVoice binary (e.g. the build before a change) in the same run
+          --batch-window W      media.batch_window for the EdgeVoice relay (not --before's), e.g. 10ms (default: the relay's own, 5ms);
+                                with --before artifacts/relay/edgevoice-relay it compares two windows on one binary in one run
         """;
 
     public static async Task<int> RunAsync(string[] args)
@@ -61,6 +63,7 @@ internal static class RelayBenchCommand
         var relays = Get(options, "relays", "edgevoice,pion").Split(',')
             .Select(r => r.Trim().ToLowerInvariant() == "pion" ? RelayKind.Pion : RelayKind.EdgeVoice).Distinct().ToList();
         string? before = options.TryGetValue("before", out string? b) ? Path.GetFullPath(b) : null;
+        string? batchWindow = options.GetValueOrDefault("batch-window");
         if (before is not null)
             relays.Add(RelayKind.EdgeVoiceBefore);
         string root = FindRoot();
@@ -69,6 +72,7 @@ internal static class RelayBenchCommand
         var report = new BenchReport();
         Console.WriteLine($"relay bench {report.Started:u}: {string.Join(' ', scenarios)}; machine {System.Text.Json.JsonSerializer.Serialize(BenchReport.Machine())}");
         Console.WriteLine($"  load average at start: {BenchReport.LoadAverage()}");
+        report.Note($"EdgeVoice relay's media.batch_window: {batchWindow ?? "the relay's default (5ms)"}" + (before is null ? "" : $"; edgevoice_before = {before} with the relay's default window"));
 
         if (scenarios.Contains("echo"))
         {
@@ -79,7 +83,7 @@ internal static class RelayBenchCommand
                 foreach (var kind in relays)
                 {
                     Console.WriteLine($"echo: {n} calls on {kind}, {(spread ? "spread" : "burst")} arrivals ({warmup.TotalSeconds} s warm-up, {measured.TotalSeconds} s measured) ...");
-                    await using var relay = await RelayChild.StartAsync(kind, root, before);
+                    await using var relay = await RelayChild.StartAsync(kind, root, before, kind == RelayKind.EdgeVoice ? batchWindow : null);
                     var figures = await EchoScenario.RunAsync(relay, n, spread, warmup, measured);
                     results[kind] = figures;
                     report.Raw(figures);
@@ -109,7 +113,7 @@ internal static class RelayBenchCommand
             foreach (var kind in relays)
             {
                 Console.WriteLine($"stun: {stunCount} forged checks at {stunRate}/s on {kind} ...");
-                await using var relay = await RelayChild.StartAsync(kind, root, before);
+                await using var relay = await RelayChild.StartAsync(kind, root, before, kind == RelayKind.EdgeVoice ? batchWindow : null);
                 var figures = await ForgedStunScenario.RunAsync(relay, datagrams, stunRate, stunBurst);
                 results[kind] = figures;
                 report.Raw(figures);
@@ -141,7 +145,7 @@ internal static class RelayBenchCommand
             var viaAiortc = new Dictionary<RelayKind, SetupFigures>();
             foreach (var kind in relays)
             {
-                await using var relay = await RelayChild.StartAsync(kind, root, before);
+                await using var relay = await RelayChild.StartAsync(kind, root, before, kind == RelayKind.EdgeVoice ? batchWindow : null);
                 Console.WriteLine($"setup: {setups} synthetic (SyntheticCaller) setups on {kind} ...");
                 synthetic[kind] = await SetupScenario.RunSyntheticAsync(relay, setups, warmupCalls: 3);
                 report.Raw(synthetic[kind]);

@@ -45,8 +45,9 @@ internal sealed partial class RelayChild : IAsyncDisposable
     public int Pid => _process.Id;
     public string LogPath => Path.Combine(_directory, "relay.log");
 
+    /// <param name="batchWindow">media.batch_window for an EdgeVoice relay (e.g. "10ms"); null keeps the relay's default.</param>
     /// <param name="extraYaml">More top-level sections for EdgeVoice's config (e.g. <c>transceivers:</c>); pion takes none.</param>
-    public static async Task<RelayChild> StartAsync(RelayKind kind, string root, string? beforeBinary = null, string extraYaml = "")
+    public static async Task<RelayChild> StartAsync(RelayKind kind, string root, string? beforeBinary = null, string? batchWindow = null, string extraYaml = "")
     {
         string binary = kind switch
         {
@@ -67,7 +68,7 @@ internal sealed partial class RelayChild : IAsyncDisposable
         if (kind != RelayKind.Pion)
         {
             string config = Path.Combine(directory, "relay.yaml");
-            await File.WriteAllTextAsync(config, EdgeVoiceConfig(http, udp, key) + "\n" + extraYaml);
+            await File.WriteAllTextAsync(config, EdgeVoiceConfig(http, udp, key, batchWindow) + "\n" + extraYaml);
             command = $"exec {Quote(binary)} --config {Quote(config)}";
         }
         else
@@ -95,7 +96,7 @@ internal sealed partial class RelayChild : IAsyncDisposable
     }
 
     /// <summary>The bench's relay config: configs/relay.yaml's settings on free loopback ports.</summary>
-    private static string EdgeVoiceConfig(IPEndPoint http, IPEndPoint udp, string key) => $"""
+    private static string EdgeVoiceConfig(IPEndPoint http, IPEndPoint udp, string key, string? batchWindow) => $"""
         # Written by bench/EdgeVoice.Bench (relay benchmark).
         http:
           listen_urls: [ "http://{http}" ]
@@ -104,6 +105,7 @@ internal sealed partial class RelayChild : IAsyncDisposable
           udp_port: {udp.Port}
           public_ip: {udp.Address}
           public_port: {udp.Port}
+        {(batchWindow is null ? "" : $"  batch_window: {batchWindow}")}
         auth:
           api_keys:
             - id: bench

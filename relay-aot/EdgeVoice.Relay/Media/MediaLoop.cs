@@ -9,12 +9,14 @@ namespace EdgeVoice.Relay.Media;
 /// <summary>
 /// The one thread that owns the UDP port and every call's media state. Each turn: wait for datagrams (or the
 /// next timer), drain the socket in batches, hand each datagram to its call by ufrag token or address,
-/// run due timers, send the batch. Under load it waits a short batch window between turns so that one
-/// wake-up serves many packets.
+/// run due timers, send the batch. Under load it sleeps to the next tick of a shared grid (the batch window)
+/// between turns, and every call paces its outbound frames on that grid, so one wake-up serves many packets
+/// both ways: a datagram waits at most one batch window before it is handled.
 /// </summary>
 internal sealed class MediaLoop : IDatagramSender, IDisposable
 {
-    private static readonly TimeSpan HousekeepingInterval = TimeSpan.FromMilliseconds(100);
+    /// <summary>A backstop only: every timer is in some call's NextTimeout, and other threads' news comes with a wake.</summary>
+    private static readonly TimeSpan HousekeepingInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan HandshakePollInterval = TimeSpan.FromMilliseconds(2);
 
     private readonly UdpBatchSocket _socket;
@@ -28,6 +30,7 @@ internal sealed class MediaLoop : IDatagramSender, IDisposable
     private Thread? _thread;
     private volatile bool _stopping;
     private volatile bool _timersDue;
+    private bool _mayHaveWaiting = true;
     private TimeSpan _nextHousekeeping;
 
     public MediaLoop(UdpBatchSocket socket, SessionTable table, byte[] ufragSecret, TimeSpan batchWindow, ILogger logger)
@@ -51,8 +54,12 @@ internal sealed class MediaLoop : IDatagramSender, IDisposable
         _thread.Start();
     }
 
-    /// <summary>Wakes the loop now (a call was added).</summary>
-    public void Wake() => _wake.Signal();
+    /// <summary>Wakes the loop now and runs the calls' timers (a call was added, or its DTLS worker has output or events).</summary>
+    public void Wake()
+    {
+        _timersDue = true;
+        _wake.Signal();
+    }
 
     /// <summary>Runs the calls' timers on the next turn (a <see cref="CallerFeed"/> got frames or an end request); any thread.</summary>
     public void WakeTimers()
@@ -97,14 +104,12 @@ internal sealed class MediaLoop : IDatagramSender, IDisposable
     private void Turn()
     {
         TimeSpan started = _clock.Elapsed;
-        _table.AdoptAdded();
+        _table.AdoptAdded(_batchWindow);
         // After a batch window the datagrams are usually waiting already: take them before paying for poll.
-        int count = _socket.Receive();
-        if (count == 0)
-        {
-            _socket.Wait(_wake, WaitMilliseconds(started));
+        // After a turn that drained the socket and did not sleep, a blind recvmmsg would come back empty: poll first.
+        int count = _mayHaveWaiting ? _socket.Receive() : 0;
+        if (count == 0 && _socket.Wait(_wake, WaitMilliseconds(started)))
             count = _socket.Receive();
-        }
         TimeSpan now = _clock.Elapsed;
         int received = 0;
         while (true)
@@ -117,8 +122,10 @@ internal sealed class MediaLoop : IDatagramSender, IDisposable
                 break;
             count = _socket.Receive();
         }
-        _table.AdoptAdded();
-        if (_timersDue || now >= _nextHousekeeping || HasHandshakes())
+        _mayHaveWaiting = false;
+        _table.AdoptAdded(_batchWindow);
+        bool handshakes = _table.Connecting > 0;
+        if (_timersDue || now >= _nextHousekeeping || handshakes)
         {
             _timersDue = false;
             RunTimers(now);
@@ -127,33 +134,26 @@ internal sealed class MediaLoop : IDatagramSender, IDisposable
             FinishClosing(now);
         _socket.Flush();
         // The window saves wake-ups on media but would add itself to every handshake round trip (STUN, 2-3 DTLS flights).
-        if (received > 0 && _batchWindow > TimeSpan.Zero && !HasHandshakes())
+        // A turn that began by waiting for the socket was idle before: it goes back to waiting, with no sleep.
+        if (received > 0 && _batchWindow > TimeSpan.Zero && !handshakes)
         {
-            TimeSpan rest = started + _batchWindow - _clock.Elapsed;
-            if (rest > TimeSpan.Zero)
-                Libc.Sleep(rest);
+            TimeSpan current = _clock.Elapsed;
+            if (current - started < _batchWindow)
+            {
+                Libc.Sleep(MediaTick.Next(current, _batchWindow) - current);
+                _mayHaveWaiting = true;
+            }
         }
     }
 
     private int WaitMilliseconds(TimeSpan now)
     {
-        if (_table.Closing.Count > 0 || HasHandshakes())
+        if (_table.Closing.Count > 0 || _table.Connecting > 0)
             return (int)HandshakePollInterval.TotalMilliseconds;
         if (_table.Active.Count == 0)
             return 1000;
         TimeSpan wait = _nextHousekeeping - now;
         return wait <= TimeSpan.Zero ? 0 : (int)Math.Ceiling(wait.TotalMilliseconds);
-    }
-
-    private bool HasHandshakes()
-    {
-        var active = _table.Active;
-        for (int i = 0; i < active.Count; i++)
-        {
-            if (active[i].Phase == CallPhase.Connecting)
-                return true;
-        }
-        return false;
     }
 
     private void Dispatch(int index, TimeSpan now)
@@ -240,7 +240,7 @@ internal sealed class MediaLoop : IDatagramSender, IDisposable
 
     private void EndAll()
     {
-        _table.AdoptAdded();
+        _table.AdoptAdded(_batchWindow);
         foreach (var session in _table.Active.ToArray())
             session.End(CallEndReason.RelayStopping);
         // Each session gives up on its close_notify after a bounded linger, so this ends.

@@ -49,15 +49,21 @@ internal sealed unsafe class UdpBatchSocket : IDisposable
 
     public long SendDrops { get; private set; }
 
-    /// <summary>Waits until a datagram is readable, the wake handle is signalled, or the timeout passes.</summary>
-    public void Wait(EventFdHandle wake, int timeoutMilliseconds)
+    /// <summary>
+    /// Waits until a datagram is readable, the wake handle is signalled, or the timeout passes; true when the socket
+    /// has something for <see cref="Receive"/> (a datagram, or a pending error that recvmmsg reports and clears).
+    /// </summary>
+    public bool Wait(EventFdHandle wake, int timeoutMilliseconds)
     {
         Libc.PollFd* fds = stackalloc Libc.PollFd[2];
         fds[0] = new Libc.PollFd { Fd = _fd, Events = Libc.POLLIN };
         fds[1] = new Libc.PollFd { Fd = wake.Fd, Events = Libc.POLLIN };
         int ready = Libc.poll(fds, 2, timeoutMilliseconds);
-        if (ready > 0 && (fds[1].ReturnedEvents & Libc.POLLIN) != 0)
+        if (ready <= 0)
+            return false;
+        if ((fds[1].ReturnedEvents & Libc.POLLIN) != 0)
             wake.Drain();
+        return fds[0].ReturnedEvents != 0;
     }
 
     /// <summary>Receives every queued datagram (up to the batch size) without blocking; returns how many.</summary>

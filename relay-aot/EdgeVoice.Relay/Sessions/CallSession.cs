@@ -120,6 +120,9 @@ internal sealed class CallSession : ICallerOutput
     public uint OutboundSsrc => _outSsrc;
     public string Cname { get; }
 
+    /// <summary>The media loop's tick: feed frames go out on its grid, so one wake-up sends every call's frames (zero: no grid).</summary>
+    public TimeSpan PacingTick { get; set; }
+
     /// <summary>Asks the media loop to end the call (from the HTTP thread); the loop calls <see cref="End"/>.</summary>
     public void RequestHangUp() => _hangUpRequested = true;
 
@@ -289,12 +292,12 @@ internal sealed class CallSession : ICallerOutput
         }
     }
 
-    /// <summary>Sends the feed's frames that are due, one per 20 ms from the first.</summary>
+    /// <summary>Sends the feed's frames that are due, one per 20 ms from the first, which waits for the loop's next tick.</summary>
     private void SendFeed(TimeSpan now)
     {
         if (!_feedPacing || now - _nextFeedFrame > PacingSlack)
         {
-            _nextFeedFrame = now;
+            _nextFeedFrame = MediaTick.AtOrAfter(now, PacingTick);
             _feedPacing = true;
         }
         while (_nextFeedFrame <= now

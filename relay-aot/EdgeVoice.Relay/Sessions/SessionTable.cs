@@ -74,11 +74,14 @@ internal sealed class SessionTable
     /// <summary>Takes a call out of HTTP's reach at once (DELETE), so a second DELETE is a 404 while the loop ends it.</summary>
     public bool TryDetachCallId(string callId, out CallSession session) => _byCallId.TryRemove(callId, out session!);
 
-    /// <summary>Moves calls added by HTTP into the loop's list (loop thread).</summary>
-    public void AdoptAdded()
+    /// <summary>Moves calls added by HTTP into the loop's list, pacing their outbound frames on the loop's tick (loop thread).</summary>
+    public void AdoptAdded(TimeSpan tick)
     {
         while (_added.TryDequeue(out var session))
+        {
+            session.PacingTick = tick;
             _active.Add(session);
+        }
     }
 
     public bool TryGetByAddress(TransportAddress address, out CallSession session) => _byAddress.TryGetValue(address, out session!);

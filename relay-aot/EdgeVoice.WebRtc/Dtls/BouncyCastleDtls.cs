@@ -12,6 +12,9 @@ internal static class BouncyCastleDtls
     /// <summary>One provider for all sessions: it keeps no per-connection state, and its SecureRandom locks internally.</summary>
     public static readonly BcTlsCrypto Crypto = new(new SecureRandom());
 
+    /// <summary>The relay's provider: ECDHE and the client's ECDSA signature on OpenSSL when libcrypto loads, else <see cref="Crypto"/>.</summary>
+    public static readonly BcTlsCrypto ServerCrypto = LibCrypto.IsSupported ? new OpenSslTlsCrypto(new SecureRandom()) : Crypto;
+
     /// <summary>AEAD suites with ECDSA certificates, the ones Chromium and aiortc offer for DTLS 1.2.</summary>
     public static readonly int[] CipherSuites =
     [
@@ -26,7 +29,7 @@ internal static class BouncyCastleDtls
     /// <summary>Our certificate and its signer: OpenSSL by default, BouncyCastle's managed ECDSA as the benchmark's baseline.</summary>
     public static TlsCredentialedSigner CreateSigner(TlsContext context, DtlsCertificate certificate, bool managedSigning = false)
     {
-        var chain = new Certificate([Crypto.CreateCertificate(certificate.Der.ToArray())]);
+        Certificate chain = certificate.TlsChain;
         return managedSigning
             ? new BcDefaultTlsCredentialedSigner(new TlsCryptoParameters(context), Crypto, certificate.PrivateKey, chain, EcdsaP256Sha256)
             : new OpenSslEcdsaSigner(chain, certificate);

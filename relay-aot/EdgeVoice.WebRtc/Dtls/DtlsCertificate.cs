@@ -20,6 +20,7 @@ public sealed class DtlsCertificate
     private readonly byte[] _der;
     private readonly Lock _signingGate = new();
     private ECDsa? _signingKey;
+    private Org.BouncyCastle.Tls.Certificate? _tlsChain;
 
     private DtlsCertificate(byte[] der, ECPrivateKeyParameters privateKey, DateTimeOffset notAfter)
     {
@@ -47,6 +48,9 @@ public sealed class DtlsCertificate
     public string SdpFingerprint => Fingerprint.ToString();
 
     internal ECPrivateKeyParameters PrivateKey { get; }
+
+    /// <summary>The one-certificate chain sent in every handshake, parsed once (BouncyCastle only reads it).</summary>
+    internal Org.BouncyCastle.Tls.Certificate TlsChain => _tlsChain ??= new([BouncyCastleDtls.Crypto.CreateCertificate(_der)]);
 
     /// <summary>Makes a fresh key and a self-signed certificate valid from a day before <paramref name="now"/> for <paramref name="lifetime"/>.</summary>
     public static DtlsCertificate Generate(DateTimeOffset now, TimeSpan lifetime, string commonName = "EdgeVoice relay")

@@ -6,7 +6,7 @@ using Org.BouncyCastle.Tls;
 namespace EdgeVoice.WebRtc.Dtls;
 
 /// <summary>
-/// Sans-IO face of one DTLS-SRTP association. BouncyCastle's handshake is blocking, so it runs on a dedicated worker
+/// Sans-IO face of one DTLS-SRTP association. BouncyCastle's handshake is blocking, so it runs on a worker thread (<see cref="DtlsHandshakeThreads"/>)
 /// fed through a bounded queue; after the handshake, records (a retransmitted Finished, close_notify) are processed on
 /// the thread pool. One caller thread feeds input and polls output; the worker's output is ready for polling when
 /// the optional <c>outputReady</c> callback fires. The handshake deadline runs on the caller's clock; flight
@@ -185,11 +185,11 @@ public abstract class DtlsEndpoint
         int retransmit = (int)Math.Clamp(InitialRetransmit.TotalMilliseconds, 1, int.MaxValue);
         IDtlsHandshake handshake = CreateHandshake(backstop, retransmit);
         _handshake = handshake;
-        _worker = Task.Factory.StartNew(static state =>
+        _worker = DtlsHandshakeThreads.Run(static state =>
         {
             var (endpoint, handshake) = ((DtlsEndpoint, IDtlsHandshake))state!;
             endpoint.RunHandshake(handshake);
-        }, (this, handshake), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        }, (this, handshake));
     }
 
     private void RunHandshake(IDtlsHandshake handshake)

@@ -6,7 +6,7 @@ namespace EdgeVoice.WebRtc.Dtls;
 
 /// <summary>BouncyCastle server for DTLS-SRTP: DTLS 1.2, client certificate required, extended master secret required.</summary>
 internal sealed class SrtpDtlsServer(DtlsPeerSettings settings, bool managedSigning = false)
-    : DefaultTlsServer(BouncyCastleDtls.Crypto), IDtlsHandshake
+    : DefaultTlsServer(BouncyCastleDtls.ServerCrypto), IDtlsHandshake
 {
     private SrtpProfile? _selected;
 

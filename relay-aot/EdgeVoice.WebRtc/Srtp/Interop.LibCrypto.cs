@@ -27,7 +27,7 @@ internal static partial class LibCrypto
     {
         if (!NativeLibrary.TryLoad(Library, typeof(LibCrypto).Assembly, null, out nint handle))
             return $"{Library} could not be loaded (install libssl3)";
-        foreach (string symbol in new[] { "EVP_MAC_fetch", "EVP_aes_128_ctr", "EVP_aes_128_gcm", "EVP_CIPHER_CTX_ctrl" })
+        foreach (string symbol in new[] { "EVP_MAC_fetch", "EVP_aes_128_ctr", "EVP_aes_128_gcm", "EVP_CIPHER_CTX_ctrl", "ECDH_compute_key", "ECDSA_verify", "EVP_PKEY_new_raw_public_key" })
             if (!NativeLibrary.TryGetExport(handle, symbol, out _))
                 return $"{Library} has no {symbol} (OpenSSL 3 is needed)";
         return null;
@@ -99,6 +99,76 @@ internal static partial class LibCrypto
     [LibraryImport(Library, EntryPoint = "EVP_MAC_final"), SuppressGCTransition]
     internal static unsafe partial int MacFinal(nint ctx, byte* output, nuint* outputLength, nuint outputSize);
 
+    // DTLS handshake public-key work (Dtls/OpenSslTlsCrypto.cs): the EC_KEY calls take a peer's point without
+    // the provider import and full key check that make EVP_PKEY_fromdata cost more than the operation itself.
+
+    internal const int NID_X9_62_prime256v1 = 415;
+    internal const int EVP_PKEY_X25519 = 1034;
+    internal const int POINT_CONVERSION_UNCOMPRESSED = 4;
+
+    [LibraryImport(Library)]
+    internal static partial EcKeyHandle EC_KEY_new_by_curve_name(int nid);
+
+    [LibraryImport(Library)]
+    internal static partial void EC_KEY_free(nint key);
+
+    [LibraryImport(Library)]
+    internal static partial int EC_KEY_generate_key(EcKeyHandle key);
+
+    [LibraryImport(Library)]
+    internal static partial nint EC_KEY_get0_group(EcKeyHandle key);
+
+    [LibraryImport(Library)]
+    internal static partial nint EC_KEY_get0_public_key(EcKeyHandle key);
+
+    [LibraryImport(Library)]
+    internal static partial int EC_KEY_set_public_key(EcKeyHandle key, EcPointHandle point);
+
+    [LibraryImport(Library)]
+    internal static partial EcPointHandle EC_POINT_new(nint group);
+
+    [LibraryImport(Library)]
+    internal static partial void EC_POINT_free(nint point);
+
+    [LibraryImport(Library)]
+    internal static unsafe partial int EC_POINT_oct2point(nint group, EcPointHandle point, byte* buffer, nuint length, nint bnContext);
+
+    [LibraryImport(Library)]
+    internal static unsafe partial nuint EC_POINT_point2oct(nint group, nint point, int form, byte* buffer, nuint length, nint bnContext);
+
+    [LibraryImport(Library)]
+    internal static unsafe partial int ECDH_compute_key(byte* output, nuint outputLength, EcPointHandle peer, EcKeyHandle key, nint kdf);
+
+    [LibraryImport(Library)]
+    internal static unsafe partial int ECDSA_verify(int type, byte* digest, int digestLength, byte* signature, int signatureLength, EcKeyHandle key);
+
+    [LibraryImport(Library)]
+    internal static unsafe partial EvpPKeyHandle EVP_PKEY_new_raw_private_key(int type, nint engine, byte* key, nuint length);
+
+    [LibraryImport(Library)]
+    internal static unsafe partial EvpPKeyHandle EVP_PKEY_new_raw_public_key(int type, nint engine, byte* key, nuint length);
+
+    [LibraryImport(Library)]
+    internal static unsafe partial int EVP_PKEY_get_raw_public_key(EvpPKeyHandle key, byte* output, nuint* length);
+
+    [LibraryImport(Library)]
+    internal static partial void EVP_PKEY_free(nint key);
+
+    [LibraryImport(Library)]
+    internal static partial EvpPKeyContextHandle EVP_PKEY_CTX_new(EvpPKeyHandle key, nint engine);
+
+    [LibraryImport(Library)]
+    internal static partial void EVP_PKEY_CTX_free(nint ctx);
+
+    [LibraryImport(Library)]
+    internal static partial int EVP_PKEY_derive_init(EvpPKeyContextHandle ctx);
+
+    [LibraryImport(Library)]
+    internal static partial int EVP_PKEY_derive_set_peer(EvpPKeyContextHandle ctx, EvpPKeyHandle peer);
+
+    [LibraryImport(Library)]
+    internal static unsafe partial int EVP_PKEY_derive(EvpPKeyContextHandle ctx, byte* output, nuint* length);
+
     /// <summary>OSSL_PARAM (openssl/core.h), laid out by hand so no helper call is needed.</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal unsafe struct OsslParam
@@ -142,6 +212,58 @@ internal sealed class EvpMacContextHandle : SafeHandle
     protected override bool ReleaseHandle()
     {
         LibCrypto.EVP_MAC_CTX_free(handle);
+        return true;
+    }
+}
+
+internal sealed class EcKeyHandle : SafeHandle
+{
+    public EcKeyHandle() : base(nint.Zero, ownsHandle: true) { }
+
+    public override bool IsInvalid => handle == nint.Zero;
+
+    protected override bool ReleaseHandle()
+    {
+        LibCrypto.EC_KEY_free(handle);
+        return true;
+    }
+}
+
+internal sealed class EcPointHandle : SafeHandle
+{
+    public EcPointHandle() : base(nint.Zero, ownsHandle: true) { }
+
+    public override bool IsInvalid => handle == nint.Zero;
+
+    protected override bool ReleaseHandle()
+    {
+        LibCrypto.EC_POINT_free(handle);
+        return true;
+    }
+}
+
+internal sealed class EvpPKeyHandle : SafeHandle
+{
+    public EvpPKeyHandle() : base(nint.Zero, ownsHandle: true) { }
+
+    public override bool IsInvalid => handle == nint.Zero;
+
+    protected override bool ReleaseHandle()
+    {
+        LibCrypto.EVP_PKEY_free(handle);
+        return true;
+    }
+}
+
+internal sealed class EvpPKeyContextHandle : SafeHandle
+{
+    public EvpPKeyContextHandle() : base(nint.Zero, ownsHandle: true) { }
+
+    public override bool IsInvalid => handle == nint.Zero;
+
+    protected override bool ReleaseHandle()
+    {
+        LibCrypto.EVP_PKEY_CTX_free(handle);
         return true;
     }
 }
