@@ -25,17 +25,13 @@ internal sealed class CallSession : ICallerOutput
 {
     private static readonly TimeSpan ReportInterval = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan CloseNotifyLinger = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan FrameInterval = TimeSpan.FromMilliseconds(20);
-    /// <summary>A feed late by more than this restarts its pacing clock instead of bursting to catch up.</summary>
-    private static readonly TimeSpan PacingSlack = TimeSpan.FromMilliseconds(60);
 
     private readonly SessionTable _table;
     private readonly IDatagramSender _sender;
     private readonly ISessionHandler _handler;
     private readonly CallerFeed _feed;
     private readonly byte[] _feedPayload = new byte[CallerFeed.MaxPayload];
-    private TimeSpan _nextFeedFrame;
-    private bool _feedPacing;
+    private readonly FeedPacer _feedPacer = new();
     private NoticePlayback? _notice;
     private uint _noticeTimestamp;
     private readonly IceLiteAgent _ice;
@@ -248,7 +244,7 @@ internal sealed class CallSession : ICallerOutput
         if (_feed.Notice is not null)
             return TimeSpan.Zero;
         if (_feed.Count > 0)
-            return _feedPacing ? _nextFeedFrame : TimeSpan.Zero;
+            return _feedPacer.NextDue;
         return null;
     }
 
@@ -292,19 +288,14 @@ internal sealed class CallSession : ICallerOutput
         }
     }
 
-    /// <summary>Sends the feed's frames that are due, one per 20 ms from the first, which waits for the loop's next tick.</summary>
+    /// <summary>Sends the feed's frames that are due (<see cref="FeedPacer"/>): one per 20 ms from the first, which waits for the loop's next tick.</summary>
     private void SendFeed(TimeSpan now)
     {
-        if (!_feedPacing || now - _nextFeedFrame > PacingSlack)
-        {
-            _nextFeedFrame = MediaTick.AtOrAfter(now, PacingTick);
-            _feedPacing = true;
-        }
-        while (_nextFeedFrame <= now
+        while (_feedPacer.IsDue(now, PacingTick)
             && _feed.TryDequeue(_feedPayload, out int length, out ushort sequence, out uint timestamp, out bool marker))
         {
             SendToCaller(new MediaFrame(sequence, timestamp, marker, _feedPayload.AsSpan(0, length)));
-            _nextFeedFrame += FrameInterval;
+            _feedPacer.Sent(_feed.Count);
         }
     }
 

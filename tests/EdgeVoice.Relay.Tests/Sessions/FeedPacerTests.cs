@@ -1,0 +1,83 @@
+using EdgeVoice.Relay.Sessions;
+
+namespace EdgeVoice.Relay.Tests.Sessions;
+
+/// <summary>The feed's pacing on a virtual clock: a simulated transceiver hands frames in; the loop wakes each millisecond.</summary>
+public sealed class FeedPacerTests
+{
+    private static readonly TimeSpan Ms = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>Runs <paramref name="milliseconds"/> of a feed that gets a frame every 20 ms from <paramref name="firstArrivals"/> frames at t=0; returns each frame's delay from arrival to send.</summary>
+    private static (List<double> DelaysMs, FeedPacer Pacer) Run(int firstArrivals, int milliseconds)
+    {
+        var pacer = new FeedPacer();
+        var queue = new Queue<TimeSpan>();
+        var delays = new List<double>();
+        for (int i = 0; i < firstArrivals; i++) queue.Enqueue(TimeSpan.Zero);
+        for (int t = 0; t < milliseconds; t++)
+        {
+            var now = t * Ms;
+            if (t > 0 && t % 20 == 0) queue.Enqueue(now); // the steady stream: as fast as frames leave
+            while (queue.Count > 0 && pacer.IsDue(now, TimeSpan.Zero))
+            {
+                delays.Add((now - queue.Dequeue()).TotalMilliseconds);
+                pacer.Sent(queue.Count);
+            }
+        }
+        return (delays, pacer);
+    }
+
+    [Fact]
+    public void A_steady_stream_goes_out_every_20_ms_with_no_early_frame()
+    {
+        var (delays, pacer) = Run(firstArrivals: 1, milliseconds: 10_000);
+        Assert.Equal(0, pacer.EarlySends);
+        Assert.All(delays, d => Assert.Equal(0, d));
+        Assert.Equal(500, delays.Count);
+    }
+
+    [Fact]
+    public void A_standing_backlog_is_worked_off_down_to_the_kept_depth_then_stays_there()
+    {
+        // A burst of 4 frames at once (a stall on the transceiver side), then the steady stream: without catch-up every
+        // later frame would wait 60 ms; with it the wait falls to 20 ms (one kept frame) within a few windows.
+        var (delays, pacer) = Run(firstArrivals: 4, milliseconds: 10_000);
+        Assert.Equal(60, delays[4]);
+        Assert.Equal(2, pacer.EarlySends);
+        Assert.All(delays.Skip(delays.Count - 100), d => Assert.Equal(20, d));
+    }
+
+    [Fact]
+    public void Frames_are_sent_in_order_and_never_faster_than_one_early_frame_per_window()
+    {
+        var pacer = new FeedPacer();
+        var sentAt = new List<TimeSpan>();
+        int depth = 50;
+        for (int t = 0; depth > 0; t++)
+        {
+            var now = t * Ms;
+            while (depth > 0 && pacer.IsDue(now, TimeSpan.Zero))
+            {
+                sentAt.Add(now);
+                pacer.Sent(--depth);
+            }
+        }
+        // 50 frames queued at once: 48 at 20 ms spacing plus one early frame per window of 25 sends.
+        int together = sentAt.Zip(sentAt.Skip(1), (a, b) => b - a).Count(gap => gap == TimeSpan.Zero);
+        Assert.Equal(1, together);
+        Assert.Equal(1, pacer.EarlySends);
+    }
+
+    [Fact]
+    public void A_feed_that_was_quiet_for_longer_than_the_slack_restarts_on_the_tick_grid()
+    {
+        var pacer = new FeedPacer();
+        var tick = TimeSpan.FromMilliseconds(5);
+        Assert.True(pacer.IsDue(TimeSpan.FromMilliseconds(10), tick));
+        pacer.Sent(0);
+        // 200 ms later: no burst to catch up on the missed slots; it waits for the next grid point.
+        Assert.False(pacer.IsDue(TimeSpan.FromMilliseconds(232), tick));
+        Assert.Equal(TimeSpan.FromMilliseconds(235), pacer.NextDue);
+        Assert.True(pacer.IsDue(TimeSpan.FromMilliseconds(235), tick));
+    }
+}
