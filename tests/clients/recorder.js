@@ -8,6 +8,8 @@
 //   wav(i, fromS, toS) base64 WAV (mono, 16-bit) of recording i (-1 = last), optionally a slice in seconds
 //   stop(i)            stops recording i (it keeps what it has)
 //   connectionStates() connectionState of every RTCPeerConnection the page made, in order
+//   connectionHistory() every connectionState each of them has been in, in order, from 'new'
+//   offers()           local offers each of them made (signalingState 'have-local-offer' entered)
 (() => {
   if (window.edgeVoiceRecorder) return;
 
@@ -94,6 +96,11 @@
     constructor(...args) {
       super(...args);
       peers.push(this);
+      // Kept per peer so a test can tell one uninterrupted connection (and one offer) from a reconnect or renegotiation.
+      this.edgeVoiceStates = [this.connectionState];
+      this.edgeVoiceOffers = 0;
+      this.addEventListener('connectionstatechange', () => this.edgeVoiceStates.push(this.connectionState));
+      this.addEventListener('signalingstatechange', () => { if (this.signalingState === 'have-local-offer') this.edgeVoiceOffers++; });
       this.addEventListener('track', e => {
         if (e.track.kind === 'audio') record(e.track).catch(error => console.error(`edgeVoiceRecorder: ${error}`));
       });
@@ -152,5 +159,6 @@
     r.sink.srcObject = null;
   }
 
-  window.edgeVoiceRecorder = { count: () => recordings.length, info, wav, stop, connectionStates: () => peers.map(pc => pc.connectionState) };
+  window.edgeVoiceRecorder = { count: () => recordings.length, info, wav, stop, connectionStates: () => peers.map(pc => pc.connectionState),
+    connectionHistory: () => peers.map(pc => [...pc.edgeVoiceStates]), offers: () => peers.map(pc => pc.edgeVoiceOffers) };
 })();

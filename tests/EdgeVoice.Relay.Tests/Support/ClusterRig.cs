@@ -187,7 +187,8 @@ public sealed class TransceiverProcess : IAsyncDisposable
     public string Name { get; }
     /// <summary>Its tunnel port on 127.0.0.1.</summary>
     public int Port { get; }
-    public int Pid => _process.Id;
+    /// <summary>Kept from the start: the log written after disposal names it, when Process.Id would throw.</summary>
+    public int Pid { get; private set; }
     public bool HasExited => _process.HasExited;
     public int ExitCode => _process.ExitCode;
     public string Log => string.Join('\n', _lines);
@@ -209,6 +210,7 @@ public sealed class TransceiverProcess : IAsyncDisposable
         process.OutputDataReceived += (_, e) => started.Add(e.Data);
         process.ErrorDataReceived += (_, e) => started.Add(e.Data);
         process.Start();
+        started.Pid = process.Id;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return started;

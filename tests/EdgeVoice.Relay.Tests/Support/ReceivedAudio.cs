@@ -33,14 +33,15 @@ public sealed class ReceivedAudio
     public static Task InstallRecorderAsync(IPage page) =>
         page.AddInitScriptAsync(scriptPath: Path.Combine(RepoPaths.Clients, "recorder.js"));
 
-    /// <summary>Recording <paramref name="index"/> of the page (-1: the latest remote track) so far.</summary>
-    public static async Task<ReceivedAudio> ReadAsync(IPage page, int index = -1)
+    /// <summary>Recording <paramref name="index"/> of the page (-1: the latest remote track) so far, from <paramref name="fromSeconds"/> into it.</summary>
+    public static async Task<ReceivedAudio> ReadAsync(IPage page, int index = -1, double fromSeconds = 0)
     {
         var info = await page.EvaluateAsync<RecordingInfo>("i => window.edgeVoiceRecorder.info(i)", index);
-        string wav = await page.EvaluateAsync<string>("i => window.edgeVoiceRecorder.wav(i)", index);
+        fromSeconds = Math.Clamp(fromSeconds, 0, info.Seconds);
+        string wav = await page.EvaluateAsync<string>("a => window.edgeVoiceRecorder.wav(a.index, a.fromSeconds)", new { index, fromSeconds });
         if (!WaveFile.TryParse(Convert.FromBase64String(wav), out var samples, out int rate, out string error))
             throw new InvalidDataException($"the page's recording is not a WAV: {error}");
-        return new ReceivedAudio(samples, rate, info.StartedAtMs);
+        return new ReceivedAudio(samples, rate, info.StartedAtMs + fromSeconds * 1000);
     }
 
     public void Save(string path) => WaveFile.Write(path, Samples, SampleRate);
