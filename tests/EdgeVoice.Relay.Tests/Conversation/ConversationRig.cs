@@ -137,6 +137,9 @@ public sealed class ConversationRig : IAsyncDisposable
                   certificate: {Path.Combine(directory, RelayName + ".crt")}
                   key: {Path.Combine(directory, RelayName + ".key")}
                   ca: {Path.Combine(directory, "ca.crt")}
+                  # In-process transceivers share the test's CPU with Chromium and the relay: a 900 ms stall is no
+                  # failure here (the failover tests measure the 900 ms default with real processes in ClusterRig).
+                  dead_after: 3s
                   pool:
 
                 """ + string.Join('\n', pool) + "\n";

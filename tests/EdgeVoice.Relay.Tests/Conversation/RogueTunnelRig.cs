@@ -104,6 +104,8 @@ public sealed partial class RogueTunnelRig : IAsyncDisposable
                   certificate: {Path.Combine(directory, "relay-1.crt")}
                   key: {Path.Combine(directory, "relay-1.key")}
                   ca: {Path.Combine(directory, "ca.crt")}
+                  # A STUN flood shares the CPU with the in-process transceiver: no failover on a stall under it.
+                  dead_after: 3s
                   pool:
 
                 """ + pool);
