@@ -19,7 +19,7 @@ internal sealed class RelayMetrics(SessionTable table, RelayCounters counters, T
         return new RelayStats(c.CallsConnected, c.DatagramsReceived, c.RtpReceived, c.RtpSent, c.RtcpReceived,
             c.StunForged, c.StunRejected, c.StunUnknownSession, c.StunMalformed, c.SrtpRejected, c.UnroutedDatagrams, c.DtlsFailed,
             pool?.Links.Select(l => new TransceiverStats(l.Name, l.Address.ToString(), l.IsConnected, l.Capacity, l.Load, l.QueueDepth, l.Attempts)).ToList(),
-            pool is null ? null : new FailoverStats(pool.CallsMovedOnFailover, pool.CallsMovedOnDrain, pool.CallsEndedNoTransceiver,
+            pool is null ? null : new FailoverStats(pool.CallsMovedOnFailover, pool.CallsMovedOnDrain, pool.CallsMovedOnRefusal, pool.CallsEndedNoTransceiver,
                 (long)pool.MoveGapTotal.TotalMilliseconds, (long)pool.MoveGapMax.TotalMilliseconds, (long)pool.MoveGapLast.TotalMilliseconds));
     }
 
@@ -64,9 +64,10 @@ internal sealed class RelayMetrics(SessionTable table, RelayCounters counters, T
 
         if (pool is null)
             return text.ToString();
-        text.Family(Prefix + "calls_moved_total", MetricType.Counter, "Calls moved to another transceiver, by reason (failover: their transceiver was lost; drain: it handed them back).")
+        text.Family(Prefix + "calls_moved_total", MetricType.Counter, "Calls moved to another transceiver, by reason (failover: their transceiver was lost; drain: it handed them back; refused: it would not open them).")
             .Sample(pool.CallsMovedOnFailover, new MetricLabel("reason", "failover"))
-            .Sample(pool.CallsMovedOnDrain, new MetricLabel("reason", "drain"));
+            .Sample(pool.CallsMovedOnDrain, new MetricLabel("reason", "drain"))
+            .Sample(pool.CallsMovedOnRefusal, new MetricLabel("reason", "refused"));
         text.Family(Prefix + "calls_ended_no_transceiver_total", MetricType.Counter, "Calls ended with the spoken notice: their transceiver was lost and none could take them.")
             .Sample(pool.CallsEndedNoTransceiver);
         text.Family(Prefix + "move_gap_seconds_total", MetricType.Counter, "Time moved calls spent without a transceiver, summed.").Sample(pool.MoveGapTotal.TotalSeconds);

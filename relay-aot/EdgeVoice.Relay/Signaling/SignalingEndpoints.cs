@@ -247,6 +247,7 @@ public sealed record RelayStats(
 public sealed record FailoverStats(
     [property: JsonPropertyName("moved_on_failover")] long MovedOnFailover,
     [property: JsonPropertyName("moved_on_drain")] long MovedOnDrain,
+    [property: JsonPropertyName("moved_on_refusal")] long MovedOnRefusal,
     [property: JsonPropertyName("ended_no_transceiver")] long EndedNoTransceiver,
     [property: JsonPropertyName("gap_ms_total")] long GapMillisecondsTotal,
     [property: JsonPropertyName("gap_ms_max")] long GapMillisecondsMax,

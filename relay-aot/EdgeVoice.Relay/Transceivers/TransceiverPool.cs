@@ -18,6 +18,8 @@ public enum MoveReason
     Failover,
     /// <summary>Its transceiver is draining (SIGTERM) and handed the call back (SessionClose, reason Moved).</summary>
     Drain,
+    /// <summary>Its transceiver refused to open it (SessionClose, reason Overloaded): full or draining since its last load report.</summary>
+    Refused,
 }
 
 /// <summary>
@@ -40,6 +42,7 @@ internal sealed class TransceiverPool : ISessionHandlerFactory, ICallEventSource
     private readonly ILogger _logger;
     private volatile bool _stopping;
     private long _movedOnFailover;
+    private long _movedOnRefusal;
     private long _movedOnDrain;
     private long _endedNoTransceiver;
     private long _gapTotalTicks;
@@ -75,6 +78,9 @@ internal sealed class TransceiverPool : ISessionHandlerFactory, ICallEventSource
     public TimeSpan Now => _clock.Elapsed;
 
     public long CallsMovedOnFailover => Interlocked.Read(ref _movedOnFailover);
+    public long CallsMovedOnRefusal => Interlocked.Read(ref _movedOnRefusal);
+    /// <summary>Refusals a call may meet before it ends: placement follows load reports, so a refusal is a race, not a pattern.</summary>
+    public const int MaxRefusals = 3;
     public long CallsMovedOnDrain => Interlocked.Read(ref _movedOnDrain);
     public long CallsEndedNoTransceiver => Interlocked.Read(ref _endedNoTransceiver);
     /// <summary>Sum, largest and latest of the moves' gaps (no transceiver for the call: last packet heard, or the drain request, to the SessionOpen on the next one).</summary>
@@ -167,6 +173,12 @@ internal sealed class TransceiverPool : ISessionHandlerFactory, ICallEventSource
             RequestMove(new MoveRequest(handler, link, MoveReason.Drain, Now));
             return;
         }
+        if (message.Reason == SessionCloseReason.Overloaded && !_stopping && handler.CountRefusal() <= MaxRefusals)
+        {
+            _logger.LogInformation("transceiver {Name} refused the call ({Detail}): placing it elsewhere trace_id={TraceId}", link.Name, message.Detail, handler.Call.CallId);
+            RequestMove(new MoveRequest(handler, link, MoveReason.Refused, Now, message.Detail));
+            return;
+        }
         _logger.LogInformation("transceiver {Name} closed call trace_id={TraceId}: {Reason} {Detail}", link.Name, handler.Call.CallId, message.Reason, message.Detail);
         handler.Call.Feed.RequestEnd($"transceiver {link.Name} closed the session: {message.Reason} {message.Detail}");
     }
@@ -228,7 +240,7 @@ internal sealed class TransceiverPool : ISessionHandlerFactory, ICallEventSource
     {
         var handler = request.Handler;
         var from = request.From;
-        string reason = request.Reason == MoveReason.Drain ? "drain" : "failover";
+        string reason = request.Reason switch { MoveReason.Drain => "drain", MoveReason.Refused => "refused", _ => "failover" };
         lock (handler.MoveGate)
         {
             // Ended, forgotten, or already moved off that link since the request (e.g. a drain, then the tunnel closed).
@@ -252,7 +264,7 @@ internal sealed class TransceiverPool : ISessionHandlerFactory, ICallEventSource
                 // Open on the new transceiver first, then release the old one (a drain waits for this close).
                 if (request.Reason == MoveReason.Drain)
                     from.SendControl(new SessionCloseMessage(handler.Call.SessionId, SessionCloseReason.Moved, $"moved to {link.Name}"));
-                Interlocked.Increment(ref request.Reason == MoveReason.Drain ? ref _movedOnDrain : ref _movedOnFailover);
+                Interlocked.Increment(ref MovedCounter(request.Reason));
                 RecordGap(gap);
                 _logger.Log(request.Reason == MoveReason.Failover ? LogLevel.Warning : LogLevel.Information,
                     "call moved from transceiver {From} to {To} ({Reason}{Detail}): gap {GapMs} ms, {Turns} turns of history ({Dropped} older left out) trace_id={TraceId}",
@@ -264,8 +276,8 @@ internal sealed class TransceiverPool : ISessionHandlerFactory, ICallEventSource
         }
         int connected = _links.Count(l => l != from && l.IsConnected);
         EndForNoTransceiver(handler, connected == 0
-            ? $"{from.Name} {(request.Reason == MoveReason.Drain ? "is draining" : "is gone")} and no other transceiver is connected"
-            : $"{from.Name} {(request.Reason == MoveReason.Drain ? "is draining" : "is gone")} and every other connected transceiver is full");
+            ? $"{from.Name} {Why(request.Reason)} and no other transceiver is connected"
+            : $"{from.Name} {Why(request.Reason)} and every other connected transceiver is full");
     }
 
     private void RecordGap(TimeSpan gap)
@@ -286,6 +298,20 @@ internal sealed class TransceiverPool : ISessionHandlerFactory, ICallEventSource
         foreach (var link in _links) link.Dispose();
         _wake.Dispose();
     }
+
+    private ref long MovedCounter(MoveReason reason)
+    {
+        if (reason == MoveReason.Drain) return ref _movedOnDrain;
+        if (reason == MoveReason.Refused) return ref _movedOnRefusal;
+        return ref _movedOnFailover;
+    }
+
+    private static string Why(MoveReason reason) => reason switch
+    {
+        MoveReason.Drain => "is draining",
+        MoveReason.Refused => "refused the call",
+        _ => "is gone",
+    };
 
     private sealed record MoveRequest(TunnelSessionHandler Handler, TransceiverLink From, MoveReason Reason, TimeSpan GapStart, string Detail = "");
 }

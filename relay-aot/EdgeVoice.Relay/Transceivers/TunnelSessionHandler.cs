@@ -41,6 +41,11 @@ internal sealed class TunnelSessionHandler(TransceiverPool pool, TransceiverLink
     /// <summary>Transceivers this call has been moved to so far.</summary>
     public int Moves { get; private set; }
 
+    private int _refusals;
+
+    /// <summary>Counts one more transceiver refusing this call; returns the count so far.</summary>
+    public int CountRefusal() => Interlocked.Increment(ref _refusals);
+
     public void OnCallConnected(ICallerOutput output) { }
 
     public void OnCallerFrame(ICallerOutput output, in MediaFrame frame)

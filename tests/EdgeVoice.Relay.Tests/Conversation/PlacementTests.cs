@@ -32,4 +32,22 @@ public sealed class PlacementTests
         Assert.True(await InProcessRelay.EventuallyAsync(() => rogue.Opens.Count == 1, TimeSpan.FromSeconds(5)), "gpu-2 did not get the call");
         Assert.Equal(1, rig.Transceiver.ActiveSessions);
     }
+
+    [Fact]
+    public async Task A_call_refused_by_the_transceiver_it_was_placed_on_is_placed_on_the_next_one()
+    {
+        // gpu-2 announces the most room but refuses every session (it filled up since its report): the call lands on gpu-1.
+        await using var rig = await RogueTunnelRig.StartAsync(transceiverSessions: 2, rogueCapacity: 8);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var rogue = rig.Rogue!;
+        rogue.RefuseSessions = true;
+        using var caller = await SyntheticCaller.ConnectAsync(Http, rig.Relay.Http, InProcessRelay.ApiKey, cancel.Token);
+        Assert.True(await InProcessRelay.EventuallyAsync(() => rogue.Opens.Count == 1, TimeSpan.FromSeconds(5)), "gpu-2 was not tried first");
+        Assert.True(await InProcessRelay.EventuallyAsync(() => rig.Transceiver.ActiveSessions == 1, TimeSpan.FromSeconds(5)), "gpu-1 did not get the refused call");
+        var pool = rig.Relay.Server.Pool!;
+        Assert.Equal(1, pool.CallsMovedOnRefusal);
+        Assert.Equal(0, pool.CallsEndedNoTransceiver);
+        Assert.Equal(1, rig.Relay.Server.Sessions.Count);
+        Assert.Equal(0u, rig.Relay.Server.Transceivers.Single(l => l.Name == "gpu-2").Load);
+    }
 }

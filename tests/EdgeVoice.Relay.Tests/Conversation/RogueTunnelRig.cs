@@ -189,12 +189,19 @@ public sealed class RogueTransceiver : IDisposable
         _server.EventReceived += (connection, e) =>
         {
             if (e.Message is SessionOpenMessage open)
+            {
                 _opens.Enqueue((connection, open));
+                if (RefuseSessions)
+                    _server.SendControl(connection, new SessionCloseMessage(open.SessionId, SessionCloseReason.Overloaded, "test: refused"));
+            }
             // Alive to the relay's liveness pings like a real transceiver, or its tunnel is dropped within a second.
             if (e.Message is PingMessage ping)
                 _server.SendControl(connection, new PongMessage(ping.Nonce));
         };
     }
+
+    /// <summary>Answer every SessionOpen with SessionClose(Overloaded), as a transceiver that filled up since its last report.</summary>
+    public volatile bool RefuseSessions;
 
     public IPEndPoint EndPoint => _server.LocalEndPoint;
     /// <summary>The SessionOpen messages relay-1 sent this node.</summary>
