@@ -5,8 +5,8 @@ namespace EdgeVoice.Relay.Sessions;
 /// <summary>
 /// When a call's feed frames go to the caller: one per 20 ms on the media loop's tick grid, restarting after a pause,
 /// and working off a standing backlog. Frames from the transceiver arrive as fast as they leave, so a backlog that
-/// formed once (a burst, a stall) would otherwise stay as added delay for the rest of the talkspurt; when the feed held
-/// more than <see cref="KeptDepth"/> frames after every send of a window, one frame goes 20 ms early. The caller's
+/// formed once (a burst, a stall) would otherwise stay as added delay for the rest of the talkspurt; when a frame was
+/// still waiting after every send of a window, one frame goes 20 ms early. The caller's
 /// jitter buffer takes an early packet in its stride; a lost or skipped frame it would hear. Sans-IO, media loop only.
 /// </summary>
 internal sealed class FeedPacer
@@ -14,8 +14,8 @@ internal sealed class FeedPacer
     public static readonly TimeSpan FrameInterval = TimeSpan.FromMilliseconds(20);
     /// <summary>A feed late by more than this restarts its pacing clock instead of bursting to catch up.</summary>
     public static readonly TimeSpan Slack = TimeSpan.FromMilliseconds(60);
-    /// <summary>Backlog kept to absorb arrival jitter (frames).</summary>
-    public const int KeptDepth = 1;
+    /// <summary>Backlog kept (frames): none, since absorbing arrival jitter is the caller's jitter buffer's work.</summary>
+    public const int KeptDepth = 0;
     /// <summary>Sends per catch-up decision: 0.5 s of audio, so one early frame per half second at most.</summary>
     public const int Window = 25;
 
