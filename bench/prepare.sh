@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Shared first step of bench/calls.sh and bench/conversation.sh: publishes the Native-AOT relay into artifacts/relay when
+# Shared first step of bench/relay.sh, bench/calls.sh and bench/conversation.sh: publishes the Native-AOT relay into artifacts/relay when
 # missing or older than its sources (EDGEVOICE_REPUBLISH=1 forces it), builds the baselines (bench/baselines.sh) and the
 # bench project (Release). Needs: dotnet SDK, clang + zlib1g-dev (Native AOT), gcc libsrtp2-dev libssl-dev golang-go
 # golang-github-pion-webrtc.v3-dev (baselines).

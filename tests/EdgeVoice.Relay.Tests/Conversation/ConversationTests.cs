@@ -1,3 +1,4 @@
+using EdgeVoice.Relay.Tests.Support;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
@@ -83,7 +84,7 @@ public sealed class ConversationTests
         var down = rig.Transceiver.Connections.FirstOrDefault();
         string counters = $"transceiver received {down?.MediaFramesReceived} uplink frames, dropped {rig.Transceiver.UplinkDropped}, sent {down?.MediaFramesSent} downlink; events: {seen}";
         Assert.True(reply.Count > 25, $"only {reply.Count} reply frames came back in {clock.Elapsed.TotalSeconds:F1} s after {sent} sent; {counters}");
-        string heard = Transcribe(reply);
+        string heard = HeardOpus.Transcribe(reply);
         Assert.True(heard == "you said call my mother", $"heard '{heard}'; {counters}");
 
         // Frames leave the relay paced at 20 ms, whatever bursts the tunnel delivered them in.
@@ -194,21 +195,5 @@ public sealed class ConversationTests
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancel));
         while (await reader.ReadLineAsync(cancel) is { } line)
             lock (lines) lines.Add(line);
-    }
-
-    private static string Transcribe(List<byte[]> frames)
-    {
-        var decoder = new OpusFrameDecoder();
-        var pcm = new List<short>();
-        var frame = new short[OpusFrameDecoder.FrameSamples];
-        foreach (var payload in frames)
-        {
-            if (!decoder.TryDecode(payload, frame, out _)) decoder.Conceal(frame);
-            pcm.AddRange(frame);
-        }
-        using var recognizer = new PocketSphinxRecognizer(grammarPath: ConversationRig.Grammar);
-        recognizer.StartUtterance();
-        recognizer.AcceptAudio(PolyphaseResampler.Convert(pcm.ToArray(), 48_000, 16_000));
-        return recognizer.FinishAsync(CancellationToken.None).Result;
     }
 }

@@ -170,7 +170,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
                 if (reply.Count > 25 && _clock.Elapsed - lastReply > TimeSpan.FromMilliseconds(800))
                     break;
             }
-            return Transcribe(reply);
+            return HeardOpus.Transcribe(reply);
         }
 
         public void SendSilenceUntil(Func<bool> done, TimeSpan limit)
@@ -226,22 +226,6 @@ public sealed class FailoverTests(ITestOutputHelper output)
                 if (headers[i].Marker) markers++;
             }
             output.WriteLine($"{headers.Length} frames heard, sequence {headers[0].SequenceNumber}..{headers[^1].SequenceNumber}, {markers + 1} talkspurts");
-        }
-
-        private static string Transcribe(List<byte[]> frames)
-        {
-            var decoder = new OpusFrameDecoder();
-            var pcm = new List<short>();
-            var frame = new short[OpusFrameDecoder.FrameSamples];
-            foreach (var payload in frames)
-            {
-                if (!decoder.TryDecode(payload, frame, out _)) decoder.Conceal(frame);
-                pcm.AddRange(frame);
-            }
-            using var recognizer = new PocketSphinxRecognizer(grammarPath: ClusterRig.Grammar);
-            recognizer.StartUtterance();
-            recognizer.AcceptAudio(PolyphaseResampler.Convert(pcm.ToArray(), 48_000, 16_000));
-            return recognizer.FinishAsync(CancellationToken.None).Result;
         }
     }
 

@@ -1,3 +1,4 @@
+using EdgeVoice.Relay.Tests.Support;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -392,24 +393,6 @@ internal sealed record SpokenTurn(string Transcript, int ReplyFrames, string Hea
             if (reply.Count > 25 && clock.Elapsed - lastReply > TimeSpan.FromMilliseconds(800))
                 break;
         }
-        return (reply.Count, Transcribe(reply));
-    }
-
-    private static string Transcribe(List<byte[]> frames)
-    {
-        if (frames.Count == 0)
-            return "";
-        var decoder = new OpusFrameDecoder();
-        var pcm = new List<short>();
-        var frame = new short[OpusFrameDecoder.FrameSamples];
-        foreach (var payload in frames)
-        {
-            if (!decoder.TryDecode(payload, frame, out _)) decoder.Conceal(frame);
-            pcm.AddRange(frame);
-        }
-        using var recognizer = new PocketSphinxRecognizer(grammarPath: ConversationRig.Grammar);
-        recognizer.StartUtterance();
-        recognizer.AcceptAudio(PolyphaseResampler.Convert(pcm.ToArray(), 48_000, 16_000));
-        return recognizer.FinishAsync(CancellationToken.None).Result;
+        return (reply.Count, HeardOpus.Transcribe(reply));
     }
 }
