@@ -63,17 +63,7 @@ public sealed class ConversationRig : IAsyncDisposable
     {
         string directory = Directory.CreateTempSubdirectory("edgevoice-conversation-").FullName;
         var names = Enumerable.Range(1, transceiverCount).Select(i => $"gpu-{i}").ToList();
-        var now = DateTimeOffset.UtcNow;
-        using (var ca = ClusterPki.CreateCa("test", now.AddDays(-1), now.AddDays(30)))
-        {
-            PkiFiles.WriteCertificate(Path.Combine(directory, "ca.crt"), ca, overwrite: true);
-            foreach (var (role, name) in names.Select(n => (NodeRole.Transceiver, n)).Prepend((NodeRole.Relay, RelayName)))
-            {
-                using var node = ClusterPki.IssueNode(ca, new NodeIdentity(role, name), now.AddDays(-1), now.AddDays(30));
-                PkiFiles.WriteCertificate(Path.Combine(directory, name + ".crt"), node, overwrite: true);
-                PkiFiles.WritePrivateKey(Path.Combine(directory, name + ".key"), node, overwrite: true);
-            }
-        }
+        TestClusterPki.Write(directory, RelayName, names);
 
         var transceivers = new List<TunnelSessionServer>();
         var transceiverLog = new ConcurrentQueue<string>();

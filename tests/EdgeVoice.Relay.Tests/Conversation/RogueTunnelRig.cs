@@ -1,3 +1,4 @@
+using EdgeVoice.Relay.Tests.Support;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
@@ -49,15 +50,7 @@ public sealed partial class RogueTunnelRig : IAsyncDisposable
     public static async Task<RogueTunnelRig> StartAsync(int transceiverSessions, uint? rogueCapacity = null)
     {
         string directory = Directory.CreateTempSubdirectory("edgevoice-rogue-").FullName;
-        var now = DateTimeOffset.UtcNow;
-        var ca = ClusterPki.CreateCa("test", now.AddDays(-1), now.AddDays(30));
-        PkiFiles.WriteCertificate(Path.Combine(directory, "ca.crt"), ca, overwrite: true);
-        foreach (var (role, name) in new[] { (NodeRole.Relay, "relay-1"), (NodeRole.Transceiver, "gpu-1") })
-        {
-            using var node = ClusterPki.IssueNode(ca, new NodeIdentity(role, name), now.AddDays(-1), now.AddDays(30));
-            PkiFiles.WriteCertificate(Path.Combine(directory, name + ".crt"), node, overwrite: true);
-            PkiFiles.WritePrivateKey(Path.Combine(directory, name + ".key"), node, overwrite: true);
-        }
+        var ca = TestClusterPki.Create(directory, "relay-1", ["gpu-1"]);
 
         var log = new ConcurrentQueue<string>();
         int tunnelPort = FreePort.Udp();

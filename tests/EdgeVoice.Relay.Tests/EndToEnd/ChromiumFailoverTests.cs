@@ -35,7 +35,7 @@ public sealed class ChromiumFailoverTests(PlaywrightDriver driver, ITestOutputHe
     public async Task Chromium_keeps_its_peer_connection_and_hears_the_other_transceiver_after_the_serving_one_is_killed()
     {
         await using var rig = await ClusterRig.StartAsync(transceiverCount: 2, sessions: 1, publishedRelay: true, output: output);
-        string microphone = await SpeakAsync(Question);
+        string microphone = await FakeMicrophone.QuestionAsync(_temp.FullName, Question, silenceBeforeSeconds: 2, silenceAfterSeconds: 8);
         var browser = await ChromiumCaller.LaunchBrowserAsync(driver.Playwright, microphone);
         try
         {
@@ -54,7 +54,7 @@ public sealed class ChromiumFailoverTests(PlaywrightDriver driver, ITestOutputHe
             await WaitInPageAsync(page, $"() => {RepliesJs} > 0", TimeSpan.FromSeconds(60));
             double replyShownAt = await RecordedSecondsAsync(page);
             // Starts a little before the reply's text showed, as its audio may have begun first; the previous repetition is 10 s older.
-            var firstReply = await WaitForFinishedSoundAsync(page, replyShownAt - 3, TimeSpan.FromSeconds(30));
+            var firstReply = await ReceivedAudio.WaitForFinishedSoundAsync(page, TimeSpan.FromSeconds(30), replyShownAt - 3);
             string heardBefore = firstReply.Transcribe(ClusterRig.Grammar);
             output.WriteLine($"before the kill Chromium heard '{heardBefore}' from {first.Name}");
             Assert.Equal("you said " + Question, heardBefore);
@@ -87,7 +87,7 @@ public sealed class ChromiumFailoverTests(PlaywrightDriver driver, ITestOutputHe
             await WaitInPageAsync(page, $"() => {RepliesJs} > {repliesBeforeKill}", TimeSpan.FromSeconds(60));
             var recording = await ReceivedAudio.ReadAsync(page);
             double killedIntoRecording = (killedAtMs - recording.StartedAtMs) / 1000;
-            var afterKill = await WaitForFinishedSoundAsync(page, killedIntoRecording, TimeSpan.FromSeconds(30));
+            var afterKill = await ReceivedAudio.WaitForFinishedSoundAsync(page, TimeSpan.FromSeconds(30), killedIntoRecording);
             afterKill.Save(Path.Combine(_temp.FullName, "after-failover-received.wav"));
             string heardAfter = afterKill.Transcribe(ClusterRig.Grammar);
             var replyAfter = afterKill.SoundSpan()!.Value;
@@ -127,42 +127,6 @@ public sealed class ChromiumFailoverTests(PlaywrightDriver driver, ITestOutputHe
 
     private static async Task<double> RecordedSecondsAsync(IPage page) =>
         (await page.EvaluateAsync<RecordedLength>("() => window.edgeVoiceRecorder.info(-1)")).Seconds;
-
-    /// <summary>The recording from <paramref name="fromSeconds"/> once it holds a sound of at least 0.5 s followed by a second of silence.</summary>
-    private static async Task<ReceivedAudio> WaitForFinishedSoundAsync(IPage page, double fromSeconds, TimeSpan timeout)
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            var heard = await ReceivedAudio.ReadAsync(page, fromSeconds: fromSeconds);
-            if (heard.SoundSpan() is { } span && heard.Duration - span.End >= TimeSpan.FromSeconds(1) && span.End - span.Start >= TimeSpan.FromSeconds(0.5))
-                return heard;
-            Assert.True(clock.Elapsed < timeout,
-                $"no finished reply in Chromium's recording from {fromSeconds:F1} s after {timeout.TotalSeconds} s ({heard.SoundTime.TotalSeconds:F2} s of sound in {heard.Duration.TotalSeconds:F1} s)");
-            await Task.Delay(250);
-        }
-    }
-
-    /// <summary>espeak-ng speech as the 48 kHz mono WAV Chromium's fake microphone loops: 2 s of silence, the question, 8 s of silence.</summary>
-    private async Task<string> SpeakAsync(string text)
-    {
-        string raw = Path.Combine(_temp.FullName, "question-22k.wav");
-        string wav = Path.Combine(_temp.FullName, "question.wav");
-        await RunAsync("espeak-ng", "-v", "en-us+m3", "-s", "140", "-w", raw, text);
-        await RunAsync("sox", raw, "-r", "48000", "-c", "1", "-b", "16", wav, "pad", "2", "8");
-        return wav;
-    }
-
-    private static async Task RunAsync(string program, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardError = true };
-        foreach (string argument in arguments)
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        string error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"{program} failed: {error}");
-    }
 
     public void Dispose() => _temp.Delete(recursive: true);
 

@@ -22,7 +22,7 @@ public sealed class DemoConversationTests(PlaywrightDriver driver, ITestOutputHe
     public async Task Chromium_asks_a_question_and_the_page_shows_transcript_and_reply()
     {
         await using var rig = await ConversationRig.StartAsync(publishedRelay: true, output: output);
-        string question = await SpeakAsync("what time is it");
+        string question = await FakeMicrophone.QuestionAsync(_temp.FullName, "what time is it", silenceBeforeSeconds: 1, silenceAfterSeconds: 4);
         var browser = await ChromiumCaller.LaunchBrowserAsync(driver.Playwright, question);
         try
         {
@@ -49,7 +49,7 @@ public sealed class DemoConversationTests(PlaywrightDriver driver, ITestOutputHe
                 new PageWaitForFunctionOptions { Timeout = 15_000 });
 
             // What Chromium played: the reply's words, once the reply has ended (a second of silence after sound).
-            var heard = await WaitForReplyAsync(page, TimeSpan.FromSeconds(30));
+            var heard = await ReceivedAudio.WaitForFinishedSoundAsync(page, TimeSpan.FromSeconds(30));
             heard.Save(Path.Combine(_temp.FullName, "received.wav"));
             string words = heard.Transcribe(ConversationRig.Grammar);
             output.WriteLine($"Chromium heard '{words}' ({heard.SoundTime.TotalSeconds:F2} s of sound in {heard.Duration.TotalSeconds:F1} s recorded)");
@@ -72,8 +72,7 @@ public sealed class DemoConversationTests(PlaywrightDriver driver, ITestOutputHe
     {
         await using var rig = await ConversationRig.StartAsync(publishedRelay: true, output: output, throughCables: true);
         // A silent microphone: the agent has nothing to answer, so the notice is all the caller hears.
-        string silence = Path.Combine(_temp.FullName, "silence.wav");
-        await RunAsync("sox", "-n", "-r", "48000", "-c", "1", "-b", "16", silence, "trim", "0", "3");
+        string silence = await FakeMicrophone.SilenceAsync(_temp.FullName, 3);
         var browser = await ChromiumCaller.LaunchBrowserAsync(driver.Playwright, silence);
         try
         {
@@ -89,7 +88,7 @@ public sealed class DemoConversationTests(PlaywrightDriver driver, ITestOutputHe
 
             double cutAtMs = await page.EvaluateAsync<double>("() => performance.now()");
             rig.Cables[0].Cut();
-            var heard = await WaitForReplyAsync(page, TimeSpan.FromSeconds(30));
+            var heard = await ReceivedAudio.WaitForFinishedSoundAsync(page, TimeSpan.FromSeconds(30));
             // The relay learns of the loss from its liveness pings: dead_after (3 s in ConversationRig) after it last heard the
             // transceiver, which is at most one ping interval (250 ms) before the cut.
             var noticeAfter = TimeSpan.FromMilliseconds(heard.StartedAtMs - cutAtMs) + heard.SoundSpan()!.Value.Start;
@@ -108,41 +107,6 @@ public sealed class DemoConversationTests(PlaywrightDriver driver, ITestOutputHe
         {
             await browser.CloseAsync();
         }
-    }
-
-    private static async Task<ReceivedAudio> WaitForReplyAsync(IPage page, TimeSpan timeout)
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            var heard = await ReceivedAudio.ReadAsync(page);
-            if (heard.SoundSpan() is { } span && heard.Duration - span.End >= TimeSpan.FromSeconds(1) && span.End - span.Start >= TimeSpan.FromSeconds(0.5))
-                return heard;
-            Assert.True(clock.Elapsed < timeout,
-                $"no finished reply in Chromium's recording after {timeout.TotalSeconds} s ({heard.SoundTime.TotalSeconds:F2} s of sound in {heard.Duration.TotalSeconds:F1} s)");
-            await Task.Delay(500);
-        }
-    }
-
-    /// <summary>espeak-ng speech as the 48 kHz mono WAV Chromium's fake microphone wants, with silence around it.</summary>
-    private async Task<string> SpeakAsync(string text)
-    {
-        string raw = Path.Combine(_temp.FullName, "question-22k.wav");
-        string wav = Path.Combine(_temp.FullName, "question.wav");
-        await RunAsync("espeak-ng", "-v", "en-us+m3", "-s", "140", "-w", raw, text);
-        await RunAsync("sox", raw, "-r", "48000", "-c", "1", "-b", "16", wav, "pad", "1", "4");
-        return wav;
-    }
-
-    private static async Task RunAsync(string program, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardError = true };
-        foreach (string argument in arguments)
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        string error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"{program} failed: {error}");
     }
 
     public void Dispose() => _temp.Delete(recursive: true);

@@ -33,6 +33,24 @@ public sealed class ReceivedAudio
     public static Task InstallRecorderAsync(IPage page) =>
         page.AddInitScriptAsync(scriptPath: Path.Combine(RepoPaths.Clients, "recorder.js"));
 
+    /// <summary>
+    /// The page's latest recording from <paramref name="fromSeconds"/> once it holds a sound of at least 0.5 s followed by a
+    /// second of silence (a finished reply); fails the test after <paramref name="timeout"/>.
+    /// </summary>
+    public static async Task<ReceivedAudio> WaitForFinishedSoundAsync(IPage page, TimeSpan timeout, double fromSeconds = 0)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var heard = await ReadAsync(page, fromSeconds: fromSeconds);
+            if (heard.SoundSpan() is { } span && heard.Duration - span.End >= TimeSpan.FromSeconds(1) && span.End - span.Start >= TimeSpan.FromSeconds(0.5))
+                return heard;
+            Assert.True(clock.Elapsed < timeout,
+                $"no finished reply in Chromium's recording from {fromSeconds:F1} s after {timeout.TotalSeconds} s ({heard.SoundTime.TotalSeconds:F2} s of sound in {heard.Duration.TotalSeconds:F1} s)");
+            await Task.Delay(250);
+        }
+    }
+
     /// <summary>Recording <paramref name="index"/> of the page (-1: the latest remote track) so far, from <paramref name="fromSeconds"/> into it.</summary>
     public static async Task<ReceivedAudio> ReadAsync(IPage page, int index = -1, double fromSeconds = 0)
     {
