@@ -75,7 +75,7 @@ public sealed class ConversationTests
                     lastReply = clock.Elapsed;
                 }
             }
-            if (reply.Count > 25 && clock.Elapsed - lastReply > TimeSpan.FromMilliseconds(800))
+            if (reply.Count > 25 && clock.Elapsed - lastReply > HeardOpus.ReplyOver)
                 break;
         }
 

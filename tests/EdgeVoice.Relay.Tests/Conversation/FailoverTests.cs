@@ -167,7 +167,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
                 if (offset < speech.Length)
                     speech.AsSpan(offset, Math.Min(_frame.Length, speech.Length - offset)).CopyTo(_frame);
                 Step(reply, ref lastReply);
-                if (reply.Count > 25 && _clock.Elapsed - lastReply > TimeSpan.FromMilliseconds(800))
+                if (reply.Count > 25 && _clock.Elapsed - lastReply > HeardOpus.ReplyOver)
                     break;
             }
             return HeardOpus.Transcribe(reply);

@@ -126,7 +126,7 @@ public sealed class NoTransceiverNoticeTests(ITestOutputHelper output)
                 if (left > TimeSpan.Zero && caller.TryReceiveFrame(left, received, out int length, out var header))
                     reply.Add(new(header.SequenceNumber, header.Timestamp, header.Marker, received[..length], clock.Elapsed));
             }
-            if (reply.Count > 25 && clock.Elapsed - reply[^1].At > TimeSpan.FromMilliseconds(800))
+            if (reply.Count > 25 && clock.Elapsed - reply[^1].At > HeardOpus.ReplyOver)
                 break;
         }
         return reply;

@@ -390,8 +390,7 @@ internal sealed record SpokenTurn(string Transcript, int ReplyFrames, string Hea
                     lastReply = clock.Elapsed;
                 }
             }
-            // The reply is over after 2 s without a frame (a loaded machine can pause a reply for most of a second).
-            if (reply.Count > 25 && clock.Elapsed - lastReply > TimeSpan.FromSeconds(2))
+            if (reply.Count > 25 && clock.Elapsed - lastReply > HeardOpus.ReplyOver)
                 break;
         }
         return (reply.Count, HeardOpus.Transcribe(reply));

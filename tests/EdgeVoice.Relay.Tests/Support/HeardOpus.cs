@@ -10,6 +10,9 @@ public static class HeardOpus
     /// <summary>The demo domain's grammar, which the demo transceivers use too.</summary>
     public static string DemoGrammar => Path.Combine(RepoPaths.Root, "configs", "transceiver-demo.gram");
 
+    /// <summary>A reply is over after this long without a frame: a loaded 2-core machine can pause one for most of a second.</summary>
+    public static readonly TimeSpan ReplyOver = TimeSpan.FromSeconds(2);
+
     public static string Transcribe(IReadOnlyList<byte[]> frames, string? grammar = null)
     {
         if (frames.Count == 0)
