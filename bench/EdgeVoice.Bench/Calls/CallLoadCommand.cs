@@ -142,6 +142,7 @@ internal static class CallLoadCommand
         foreach (string a in new[] { "server", $"127.0.0.1:{port}", "--idle-exit", "30" })
             info.ArgumentList.Add(a);
         using var server = Process.Start(info)!;
+        CpuCgroup.TryAdopt(server.Id);
         var peers = new List<PlainUdpPeer>();
         try
         {
@@ -174,6 +175,7 @@ internal static class CallLoadCommand
             foreach (var p in peers) p.Dispose();
             if (!server.HasExited) server.Kill();
             await server.WaitForExitAsync();
+            CpuCgroup.Release(server.Id);
         }
     }
 

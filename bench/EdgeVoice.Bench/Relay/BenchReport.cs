@@ -76,7 +76,8 @@ internal sealed class BenchReport
     public static object Machine()
     {
         string cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "?";
-        return new { cpu, cores = Environment.ProcessorCount, kernel = File.ReadAllText("/proc/sys/kernel/osrelease").Trim(), clock_ticks_per_s = ClockTicks.PerSecond };
+        return new { cpu, cores = Environment.ProcessorCount, kernel = File.ReadAllText("/proc/sys/kernel/osrelease").Trim(), clock_ticks_per_s = ClockTicks.PerSecond,
+            cpu_time = CpuCgroup.Available ? "cgroup v2 cpu.stat usage_usec per child" : "utime + stime in clock ticks" };
     }
 
     private static double? Json(double value) => double.IsFinite(value) ? Math.Round(value, 4) : null;

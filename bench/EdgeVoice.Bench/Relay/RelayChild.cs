@@ -82,6 +82,7 @@ internal sealed partial class RelayChild : IAsyncDisposable
         info.ArgumentList.Add("-c");
         info.ArgumentList.Add($"{command} >{Quote(log)} 2>&1");
         var process = Process.Start(info)!;
+        CpuCgroup.TryAdopt(process.Id);
         var child = new RelayChild(kind, process, directory, http, udp, key);
         try
         {
@@ -208,6 +209,7 @@ internal sealed partial class RelayChild : IAsyncDisposable
                 await _process.WaitForExitAsync();
             }
         }
+        CpuCgroup.Release(_process.Id);
         _process.Dispose();
         Directory.Delete(_directory, recursive: true); // a failed start already put the log into its exception
     }
