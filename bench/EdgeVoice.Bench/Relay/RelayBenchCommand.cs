@@ -22,7 +22,7 @@ internal static class RelayBenchCommand
           --relays LIST         edgevoice,pion (default both)
           --out DIR             where the JSON goes (artifacts/bench)
           --before PATH         also run this EdgeVoice binary (e.g. the build before a change) in the same run
-          --batch-window W      media.batch_window for the EdgeVoice relay (not --before's), e.g. 10ms (default: the relay's own, 5ms);
+          --batch-window W      media.batch_window for the EdgeVoice relay (not --before's), e.g. 10ms (default: the relay's own, 20ms);
                                 with --before artifacts/relay/edgevoice-relay it compares two windows on one binary in one run
         """;
 
@@ -72,7 +72,7 @@ internal static class RelayBenchCommand
         var report = new BenchReport();
         Console.WriteLine($"relay bench {report.Started:u}: {string.Join(' ', scenarios)}; machine {System.Text.Json.JsonSerializer.Serialize(BenchReport.Machine())}");
         Console.WriteLine($"  load average at start: {BenchReport.LoadAverage()}");
-        report.Note($"EdgeVoice relay's media.batch_window: {batchWindow ?? "the relay's default (5ms)"}" + (before is null ? "" : $"; edgevoice_before = {before} with the relay's default window"));
+        report.Note($"EdgeVoice relay's media.batch_window: {batchWindow ?? "the relay's default (20ms)"}" + (before is null ? "" : $"; edgevoice_before = {before} with the relay's default window"));
 
         if (scenarios.Contains("echo"))
         {

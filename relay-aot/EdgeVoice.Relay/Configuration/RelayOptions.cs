@@ -28,7 +28,7 @@ public sealed record HttpOptions(IReadOnlyList<string> ListenUrls, string? Certi
 
 /// <param name="ListenAddress">Address the one UDP media socket binds to.</param>
 /// <param name="PublicIp">Address clients reach the socket at: the host candidate in every answer.</param>
-/// <param name="BatchWindow">Under load, the media loop waits this long between turns so one wake-up serves many packets.</param>
+/// <param name="BatchWindow">The media loop's tick: between busy turns it sleeps to the next multiple, so one wake-up serves many packets.</param>
 public sealed record MediaOptions(IPAddress ListenAddress, int UdpPort, IPAddress PublicIp, int PublicPort, TimeSpan BatchWindow)
 {
     public IPEndPoint ListenEndPoint => new(ListenAddress, UdpPort);

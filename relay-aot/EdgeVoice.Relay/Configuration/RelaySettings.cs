@@ -174,7 +174,7 @@ internal sealed class RelaySettings(IConfigurationRoot root, string path)
             Error("media:public_ip", $"{publicIp} cannot be advertised to clients; give the relay's reachable unicast address");
         }
         int publicPort = Port("media:public_port", port);
-        var batchWindow = Duration("media:batch_window", TimeSpan.FromMilliseconds(5), TimeSpan.Zero, TimeSpan.FromMilliseconds(20));
+        var batchWindow = Duration("media:batch_window", TimeSpan.FromMilliseconds(20), TimeSpan.Zero, TimeSpan.FromMilliseconds(20));
         return new MediaOptions(listen, port, publicIp ?? IPAddress.Loopback, publicPort, batchWindow);
     }
 

@@ -115,6 +115,7 @@ public sealed class RelayOptionsLoaderTests : IDisposable
         Assert.Equal(["http://127.0.0.1:8080"], options.Http.ListenUrls);
         Assert.Equal(3478, options.Media.UdpPort);
         Assert.Equal(3478, options.Media.PublicPort);
+        Assert.Equal(TimeSpan.FromMilliseconds(20), options.Media.BatchWindow); // one Opus frame per wake-up
         Assert.Equal(TimeSpan.FromMinutes(5), options.Auth.TokenLifetime);
         Assert.Equal(TimeSpan.FromHours(1), options.Auth.MaxTokenLifetime);
         Assert.True(options.Ice.UfragSecretGenerated);
