@@ -82,18 +82,6 @@ public sealed class RelayServer : IAsyncDisposable
         // One line per HTTP request is noise in the journal; the relay logs calls itself.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         ConfigureKestrel(builder, options.Http);
-        builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy =>
-        {
-            if (options.Cors.AllowsAnyOrigin)
-                policy.AllowAnyOrigin();
-            else
-                policy.WithOrigins([.. options.Cors.AllowedOrigins]);
-            policy.WithMethods("GET", "POST", "DELETE")
-                .WithHeaders("Authorization", "Content-Type")
-                .WithExposedHeaders("Location")
-                .SetPreflightMaxAge(TimeSpan.FromMinutes(10));
-        }));
-
         var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EdgeVoice.Relay");
 
@@ -132,7 +120,7 @@ public sealed class RelayServer : IAsyncDisposable
         var signaling = new SignalingEndpoints(admission, new CallerAuthorizer(options.Auth), new RelayMetrics(table, loop.Counters, pool),
             (options.Metrics ?? new MetricsOptions(MetricsAccess.ApiKey)).Access, options.Limits.MaxOfferBytes, logger, pool);
 
-        app.UseCors();
+        new CorsPolicy(options.Cors).Use(app);
         signaling.Map(app);
         if (options.Demo.PagePath is { } page)
             DemoPage.Map(app, page, new CallerAuthorizer(options.Auth), options.Auth.ApiKeys[0].Id);

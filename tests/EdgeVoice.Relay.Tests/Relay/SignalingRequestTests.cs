@@ -152,12 +152,27 @@ public class SignalingRequestTests
         Assert.Null(Header(post, "Access-Control-Expose-Headers"));
     }
 
-    private static async Task<HttpResponseMessage> PreflightAsync(InProcessRelay relay, string path, string method, string origin)
+    [Theory]
+    [InlineData("PUT", "authorization,content-type")]
+    [InlineData("POST", "authorization,x-debug")]
+    public async Task PreflightForAnotherMethodOrHeaderIsNotPermitted(string method, string requestHeaders)
+    {
+        await using var relay = await InProcessRelay.StartAsync();
+        using var response = await PreflightAsync(relay, "/v1/calls", method, InProcessRelay.AllowedOrigin, requestHeaders);
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.Null(Header(response, "Access-Control-Allow-Origin"));
+        Assert.Null(Header(response, "Access-Control-Allow-Methods"));
+        Assert.Contains("Origin", Header(response, "Vary") ?? "");
+        Assert.Equal(0, relay.Server.Sessions.Count);
+    }
+
+    private static async Task<HttpResponseMessage> PreflightAsync(InProcessRelay relay, string path, string method, string origin,
+        string requestHeaders = "authorization,content-type")
     {
         var request = new HttpRequestMessage(HttpMethod.Options, new Uri(relay.Http, path));
         request.Headers.Add("Origin", origin);
         request.Headers.Add("Access-Control-Request-Method", method);
-        request.Headers.Add("Access-Control-Request-Headers", "authorization,content-type");
+        request.Headers.Add("Access-Control-Request-Headers", requestHeaders);
         return await relay.Client.SendAsync(request);
     }
 
