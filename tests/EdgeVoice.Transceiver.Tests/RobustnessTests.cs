@@ -76,17 +76,14 @@ public sealed class RobustnessTests(ITestOutputHelper output)
         Assert.NotEmpty(caller.Frames);
     }
 
-    [Fact(Skip = "Known defect, open: in Release builds the question after a cut turn comes back with an empty final transcript (partial 'open', final ''); Debug builds pass. Not yet understood; see the session-2 note on issue 5.")]
+    [Fact]
     public async Task A_very_long_turn_is_cut_and_the_session_survives()
     {
         var options = PipelineTests.Offline with { Turns = PipelineTests.Offline.Turns with { MaxTurn = TimeSpan.FromSeconds(3) } };
         await using var pipeline = VoicePipeline.Start(PipelineTests.EmbeddedDefault(), options, output.WriteLine);
         var caller = new OfflineCaller(pipeline);
         // Eight seconds of unbroken speech-like noise.
-        var random = new Random(9);
-        var noise = new short[16_000 * 8];
-        for (int i = 0; i < noise.Length; i++) noise[i] = (short)(random.Next(-8000, 8000) * (0.6 + 0.4 * Math.Sin(i * 2 * Math.PI * 4 / 16_000)));
-        await caller.SpeakAsync(noise, 16_000);
+        await caller.SpeakAsync(Signals.SpeechLikeNoise(TimeSpan.FromSeconds(8)), 16_000);
         Assert.True(await caller.WaitForReplyAsync(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60)));
         // Silence until every turn the noise started is over and the pipeline is idle, so the question is a turn of its own
         // and nothing of the noise is still in flight when it starts (under load the noise's tail took long to clear).

@@ -27,6 +27,10 @@ internal static partial class PocketSphinxInterop
 
     [LibraryImport(Library, EntryPoint = "ps_get_hyp")]
     public static partial IntPtr GetHypothesis(PocketSphinxDecoderHandle decoder, out int bestScore);
+
+    /// <summary>The decoder's <c>feat_t</c> (owned by the decoder, valid while it lives).</summary>
+    [LibraryImport(Library, EntryPoint = "ps_get_feat")]
+    public static partial IntPtr GetFeatures(PocketSphinxDecoderHandle decoder);
 }
 
 /// <summary>A <c>ps_decoder_t</c>; holds a reference on its configuration while alive.</summary>
