@@ -63,9 +63,8 @@ internal sealed class AesNiGcm
     {
         ReadNonce(nonce, out ulong n0, out uint n1);
         Vector128<byte> tagMask = EncryptBlock(CounterBlock(n0, n1, 1));
-        Span<byte> expected = stackalloc byte[BlockLength];
-        (Hash(aad1, aad2, data) ^ tagMask).CopyTo(expected);
-        if (!CryptographicOperations.FixedTimeEquals(expected, tag))
+        Vector128<byte> expected = Hash(aad1, aad2, data) ^ tagMask;
+        if (!CryptographicOperations.FixedTimeEquals(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<Vector128<byte>, byte>(ref expected), BlockLength), tag))
             return false;
         ApplyKeystream(n0, n1, data);
         return true;
