@@ -14,6 +14,9 @@ internal sealed class GcmCipher : IDisposable
     /// <summary>AppContext switch (runtimeconfig or code) that keeps new ciphers on libcrypto, to compare or to fall back.</summary>
     public const string UseLibCryptoSwitch = "EdgeVoice.WebRtc.Srtp.GcmUseLibCrypto";
 
+    private const string AesNiName = "aes-ni";
+    private const string LibCryptoName = "libcrypto";
+
     private readonly AesNiGcm? _aesNi;
     private readonly LibCryptoGcm? _libCrypto;
     private bool _disposed;
@@ -31,10 +34,7 @@ internal sealed class GcmCipher : IDisposable
             _aesNi = new AesNiGcm(key);
     }
 
-    private const string AesNiName = "aes-ni";
-    private const string LibCryptoName = "libcrypto";
-
-    /// <summary>What a cipher made now runs on: "aes-ni" or "libcrypto" (logged at start-up; shows what Native AOT compiled in).</summary>
+    /// <summary>What a cipher made now runs on: "aes-ni" or "libcrypto" (for a start-up log line: shows what Native AOT detected).</summary>
     public static string Implementation =>
         AesNiGcm.IsSupported && !(AppContext.TryGetSwitch(UseLibCryptoSwitch, out bool forced) && forced) ? AesNiName : LibCryptoName;
 
