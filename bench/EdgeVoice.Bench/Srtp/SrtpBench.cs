@@ -7,7 +7,8 @@ namespace EdgeVoice.Bench.Srtp;
 /// <summary>
 /// SRTP protect and unprotect per packet, on the packets of ../shared/baselines/crypto_floor.c and
 /// srtp_bench.c: 12-byte RTP header + 160-byte payload, one SSRC, consecutive seq, batches of 1024.
-/// bench/srtp.sh runs those baselines in the same run and prints the ratios.
+/// bench/srtp.sh runs those baselines in the same run and prints the ratios. With EDGEVOICE_SRTP_GCM=libcrypto
+/// in the environment, GCM runs on libcrypto instead of AES-NI (to measure the fallback, or the old path).
 /// </summary>
 [MemoryDiagnoser]
 public class SrtpBench
@@ -32,6 +33,9 @@ public class SrtpBench
     [GlobalSetup]
     public void Setup()
     {
+        if (Environment.GetEnvironmentVariable("EDGEVOICE_SRTP_GCM") == "libcrypto")
+            AppContext.SetSwitch(GcmCipher.UseLibCryptoSwitch, true);
+        Console.WriteLine($"// GCM path: {GcmCipher.Implementation}");
         byte[] key = new byte[16], salt = new byte[Profile.SaltLength()];
         for (int i = 0; i < key.Length; i++)
             key[i] = (byte)(0x11 * i + 7);

@@ -1,51 +1,45 @@
-using System.Security.Cryptography;
-
 namespace EdgeVoice.WebRtc.Srtp;
 
 /// <summary>
-/// AES-128-GCM (RFC 7714) on reused libcrypto contexts. A failed tag check is a return value,
-/// not an exception, so a flood of forged packets costs no more than valid ones.
+/// AES-128-GCM (RFC 7714) for SRTP: managed AES-NI/PCLMULQDQ code where the CPU has it
+/// (<see cref="AesNiGcm"/>), libcrypto's EVP API otherwise (<see cref="LibCryptoGcm"/>). A failed tag
+/// check is a return value, not an exception, so a flood of forged packets costs no more than valid ones.
 /// </summary>
-internal sealed unsafe class GcmCipher : IDisposable
+internal sealed class GcmCipher : IDisposable
 {
     public const int KeyLength = 16;
     public const int NonceLength = 12;
     public const int TagLength = 16;
 
-    private readonly EvpCipherContextHandle _seal;
-    private readonly EvpCipherContextHandle _open;
-    private readonly nint _sealCtx; // the handles' pointers, for the per-packet calls
-    private readonly nint _openCtx;
+    /// <summary>AppContext switch (runtimeconfig or code) that keeps new ciphers on libcrypto, to compare or to fall back.</summary>
+    public const string UseLibCryptoSwitch = "EdgeVoice.WebRtc.Srtp.GcmUseLibCrypto";
+
+    private const string AesNiName = "aes-ni";
+    private const string LibCryptoName = "libcrypto";
+
+    private readonly AesNiGcm? _aesNi;
+    private readonly LibCryptoGcm? _libCrypto;
     private bool _disposed;
 
-    public GcmCipher(ReadOnlySpan<byte> key)
+    public GcmCipher(ReadOnlySpan<byte> key) : this(key, useLibCrypto: Implementation == LibCryptoName) { }
+
+    /// <summary>A cipher on a chosen path (tests and benchmarks compare the two); the AES-NI path throws where the CPU lacks it.</summary>
+    internal GcmCipher(ReadOnlySpan<byte> key, bool useLibCrypto)
     {
         if (key.Length != KeyLength)
             throw new ArgumentException($"AES-128 key must be {KeyLength} bytes, got {key.Length}", nameof(key));
-        LibCrypto.ThrowIfNotSupported();
-        _seal = Create(key, encrypt: true);
-        _open = Create(key, encrypt: false);
-        _sealCtx = _seal.DangerousGetHandle();
-        _openCtx = _open.DangerousGetHandle();
+        if (useLibCrypto)
+            _libCrypto = new LibCryptoGcm(key);
+        else
+            _aesNi = new AesNiGcm(key);
     }
 
-    private static EvpCipherContextHandle Create(ReadOnlySpan<byte> key, bool encrypt)
-    {
-        var context = LibCrypto.EVP_CIPHER_CTX_new();
-        if (context.IsInvalid)
-            throw LibCrypto.Failure("EVP_CIPHER_CTX_new");
-        fixed (byte* k = key)
-        {
-            if (LibCrypto.EVP_CipherInit_ex(context, LibCrypto.EVP_aes_128_gcm(), 0, null, null, encrypt ? 1 : 0) != 1 ||
-                LibCrypto.EVP_CIPHER_CTX_ctrl(context, LibCrypto.EVP_CTRL_GCM_SET_IVLEN, NonceLength, null) != 1 ||
-                LibCrypto.EVP_CipherInit_ex(context, 0, 0, k, null, -1) != 1)
-            {
-                context.Dispose();
-                throw LibCrypto.Failure("EVP_CipherInit_ex(aes-128-gcm)");
-            }
-        }
-        return context;
-    }
+    /// <summary>What a cipher made now runs on: "aes-ni" or "libcrypto" (for a start-up log line: shows what Native AOT detected).</summary>
+    public static string Implementation =>
+        AesNiGcm.IsSupported && !(AppContext.TryGetSwitch(UseLibCryptoSwitch, out bool forced) && forced) ? AesNiName : LibCryptoName;
+
+    /// <summary>What this cipher runs on.</summary>
+    public string ImplementationInUse => _aesNi is not null ? AesNiName : LibCryptoName;
 
     /// <summary>Encrypts <paramref name="data"/> in place and writes the 16-byte tag; AAD is <paramref name="aad1"/> || <paramref name="aad2"/>.</summary>
     public void Seal(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> aad1, ReadOnlySpan<byte> aad2, Span<byte> data, Span<byte> tag)
@@ -53,59 +47,27 @@ internal sealed unsafe class GcmCipher : IDisposable
         if (nonce.Length != NonceLength || tag.Length < TagLength)
             throw new ArgumentException("GCM nonce must be 12 bytes and the tag 16");
         ObjectDisposedException.ThrowIf(_disposed, this);
-        int written;
-        fixed (byte* n = nonce)
-        fixed (byte* a1 = aad1)
-        fixed (byte* a2 = aad2)
-        fixed (byte* d = data)
-        fixed (byte* t = tag)
-        {
-            if (LibCrypto.CipherReset(_sealCtx, 0, 0, null, n, -1) != 1 ||
-                (aad1.Length > 0 && LibCrypto.CipherUpdate(_sealCtx, null, &written, a1, aad1.Length) != 1) ||
-                (aad2.Length > 0 && LibCrypto.CipherUpdate(_sealCtx, null, &written, a2, aad2.Length) != 1) ||
-                (data.Length > 0 && LibCrypto.CipherUpdate(_sealCtx, d, &written, d, data.Length) != 1) ||
-                LibCrypto.CipherFinal(_sealCtx, d + data.Length, &written) != 1 ||
-                LibCrypto.CipherControl(_sealCtx, LibCrypto.EVP_CTRL_GCM_GET_TAG, TagLength, t) != 1)
-                throw LibCrypto.Failure("AES-128-GCM seal");
-        }
-        GC.KeepAlive(this);
+        if (_aesNi is not null)
+            _aesNi.Seal(nonce, aad1, aad2, data, tag);
+        else
+            _libCrypto!.Seal(nonce, aad1, aad2, data, tag);
     }
 
-    /// <summary>Checks the tag and decrypts <paramref name="data"/> in place; false (data then undefined) when the tag is wrong.</summary>
+    /// <summary>Checks the tag and decrypts <paramref name="data"/> in place; false when the tag is wrong (on the AES-NI path data is then untouched).</summary>
     public bool TryOpen(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> aad1, ReadOnlySpan<byte> aad2, Span<byte> data, ReadOnlySpan<byte> tag)
     {
         if (nonce.Length != NonceLength || tag.Length != TagLength)
             throw new ArgumentException("GCM nonce must be 12 bytes and the tag 16");
         ObjectDisposedException.ThrowIf(_disposed, this);
-        // libcrypto's set-tag call takes a non-const pointer: hand it a copy. It compares in constant time.
-        Span<byte> expected = stackalloc byte[TagLength];
-        tag.CopyTo(expected);
-        int written;
-        bool opened;
-        fixed (byte* n = nonce)
-        fixed (byte* a1 = aad1)
-        fixed (byte* a2 = aad2)
-        fixed (byte* d = data)
-        fixed (byte* t = expected)
-        {
-            if (LibCrypto.CipherReset(_openCtx, 0, 0, null, n, -1) != 1 ||
-                (aad1.Length > 0 && LibCrypto.CipherUpdate(_openCtx, null, &written, a1, aad1.Length) != 1) ||
-                (aad2.Length > 0 && LibCrypto.CipherUpdate(_openCtx, null, &written, a2, aad2.Length) != 1) ||
-                (data.Length > 0 && LibCrypto.CipherUpdate(_openCtx, d, &written, d, data.Length) != 1) ||
-                LibCrypto.CipherControl(_openCtx, LibCrypto.EVP_CTRL_GCM_SET_TAG, TagLength, t) != 1)
-                throw LibCrypto.Failure("AES-128-GCM open");
-            opened = LibCrypto.CipherFinal(_openCtx, d + data.Length, &written) == 1;
-        }
-        GC.KeepAlive(this);
-        if (!opened)
-            LibCrypto.ERR_clear_error();
-        return opened;
+        return _aesNi is not null
+            ? _aesNi.TryOpen(nonce, aad1, aad2, data, tag)
+            : _libCrypto!.TryOpen(nonce, aad1, aad2, data, tag);
     }
 
     public void Dispose()
     {
         _disposed = true;
-        _seal.Dispose();
-        _open.Dispose();
+        _aesNi?.Clear();
+        _libCrypto?.Dispose();
     }
 }

@@ -1,0 +1,115 @@
+using System.Security.Cryptography;
+
+namespace EdgeVoice.WebRtc.Srtp;
+
+/// <summary>
+/// AES-128-GCM (RFC 7714) on reused libcrypto contexts: GcmCipher's fallback where the CPU lacks
+/// AES-NI/PCLMULQDQ. A failed tag check is a return value, not an exception, so a flood of forged
+/// packets costs no more than valid ones.
+/// </summary>
+internal sealed unsafe class LibCryptoGcm : IDisposable
+{
+    private const int KeyLength = GcmCipher.KeyLength;
+    private const int NonceLength = GcmCipher.NonceLength;
+    private const int TagLength = GcmCipher.TagLength;
+
+    private readonly EvpCipherContextHandle _seal;
+    private readonly EvpCipherContextHandle _open;
+    private readonly nint _sealCtx; // the handles' pointers, for the per-packet calls
+    private readonly nint _openCtx;
+    private bool _disposed;
+
+    public LibCryptoGcm(ReadOnlySpan<byte> key)
+    {
+        if (key.Length != KeyLength)
+            throw new ArgumentException($"AES-128 key must be {KeyLength} bytes, got {key.Length}", nameof(key));
+        LibCrypto.ThrowIfNotSupported();
+        _seal = Create(key, encrypt: true);
+        _open = Create(key, encrypt: false);
+        _sealCtx = _seal.DangerousGetHandle();
+        _openCtx = _open.DangerousGetHandle();
+    }
+
+    private static EvpCipherContextHandle Create(ReadOnlySpan<byte> key, bool encrypt)
+    {
+        var context = LibCrypto.EVP_CIPHER_CTX_new();
+        if (context.IsInvalid)
+            throw LibCrypto.Failure("EVP_CIPHER_CTX_new");
+        fixed (byte* k = key)
+        {
+            if (LibCrypto.EVP_CipherInit_ex(context, LibCrypto.EVP_aes_128_gcm(), 0, null, null, encrypt ? 1 : 0) != 1 ||
+                LibCrypto.EVP_CIPHER_CTX_ctrl(context, LibCrypto.EVP_CTRL_GCM_SET_IVLEN, NonceLength, null) != 1 ||
+                LibCrypto.EVP_CipherInit_ex(context, 0, 0, k, null, -1) != 1)
+            {
+                context.Dispose();
+                throw LibCrypto.Failure("EVP_CipherInit_ex(aes-128-gcm)");
+            }
+        }
+        return context;
+    }
+
+    /// <summary>Encrypts <paramref name="data"/> in place and writes the 16-byte tag; AAD is <paramref name="aad1"/> || <paramref name="aad2"/>.</summary>
+    public void Seal(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> aad1, ReadOnlySpan<byte> aad2, Span<byte> data, Span<byte> tag)
+    {
+        if (nonce.Length != NonceLength || tag.Length < TagLength)
+            throw new ArgumentException("GCM nonce must be 12 bytes and the tag 16");
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        int written;
+        fixed (byte* n = nonce)
+        fixed (byte* a1 = aad1)
+        fixed (byte* a2 = aad2)
+        fixed (byte* d = data)
+        fixed (byte* t = tag)
+        {
+            if (LibCrypto.CipherReset(_sealCtx, 0, 0, null, n, -1) != 1 ||
+                (aad1.Length > 0 && LibCrypto.CipherUpdate(_sealCtx, null, &written, a1, aad1.Length) != 1) ||
+                (aad2.Length > 0 && LibCrypto.CipherUpdate(_sealCtx, null, &written, a2, aad2.Length) != 1) ||
+                (data.Length > 0 && LibCrypto.CipherUpdate(_sealCtx, d, &written, d, data.Length) != 1) ||
+                LibCrypto.CipherFinal(_sealCtx, d + data.Length, &written) != 1 ||
+                LibCrypto.CipherControl(_sealCtx, LibCrypto.EVP_CTRL_GCM_GET_TAG, TagLength, t) != 1)
+                throw LibCrypto.Failure("AES-128-GCM seal");
+        }
+        GC.KeepAlive(this);
+    }
+
+    /// <summary>Checks the tag and decrypts <paramref name="data"/> in place; false (data then zeroed) when the tag is wrong.</summary>
+    public bool TryOpen(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> aad1, ReadOnlySpan<byte> aad2, Span<byte> data, ReadOnlySpan<byte> tag)
+    {
+        if (nonce.Length != NonceLength || tag.Length != TagLength)
+            throw new ArgumentException("GCM nonce must be 12 bytes and the tag 16");
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        // libcrypto's set-tag call takes a non-const pointer: hand it a copy. It compares in constant time.
+        Span<byte> expected = stackalloc byte[TagLength];
+        tag.CopyTo(expected);
+        int written;
+        bool opened;
+        fixed (byte* n = nonce)
+        fixed (byte* a1 = aad1)
+        fixed (byte* a2 = aad2)
+        fixed (byte* d = data)
+        fixed (byte* t = expected)
+        {
+            if (LibCrypto.CipherReset(_openCtx, 0, 0, null, n, -1) != 1 ||
+                (aad1.Length > 0 && LibCrypto.CipherUpdate(_openCtx, null, &written, a1, aad1.Length) != 1) ||
+                (aad2.Length > 0 && LibCrypto.CipherUpdate(_openCtx, null, &written, a2, aad2.Length) != 1) ||
+                (data.Length > 0 && LibCrypto.CipherUpdate(_openCtx, d, &written, d, data.Length) != 1) ||
+                LibCrypto.CipherControl(_openCtx, LibCrypto.EVP_CTRL_GCM_SET_TAG, TagLength, t) != 1)
+                throw LibCrypto.Failure("AES-128-GCM open");
+            opened = LibCrypto.CipherFinal(_openCtx, d + data.Length, &written) == 1;
+        }
+        GC.KeepAlive(this);
+        if (!opened)
+        {
+            LibCrypto.ERR_clear_error();
+            data.Clear(); // libcrypto decrypts before it checks the tag: leave no unauthenticated plaintext behind
+        }
+        return opened;
+    }
+
+    public void Dispose()
+    {
+        _disposed = true;
+        _seal.Dispose();
+        _open.Dispose();
+    }
+}
