@@ -128,8 +128,9 @@ public sealed class RelayServer : IAsyncDisposable
         {
             loop.Start();
             pool?.Start();
-            logger.LogInformation("media on udp {Local} (advertised {PublicIp}:{PublicPort}), DTLS fingerprint {Fingerprint}",
-                socket.LocalEndPoint, options.Media.PublicIp, publicPort, certificate.SdpFingerprint);
+            logger.LogInformation("media on udp {Local} (advertised {PublicIp}:{PublicPort}), DTLS fingerprint {Fingerprint}, batch window {Window} ms, SRTP AES-GCM on {Gcm}",
+                socket.LocalEndPoint, options.Media.PublicIp, publicPort, certificate.SdpFingerprint,
+                options.Media.BatchWindow.TotalMilliseconds, EdgeVoice.WebRtc.Srtp.SrtpContext.GcmImplementation);
         });
         // Graceful stop: every caller gets RTCP BYE and DTLS close_notify before the process exits.
         app.Lifetime.ApplicationStopping.Register(loop.Stop);

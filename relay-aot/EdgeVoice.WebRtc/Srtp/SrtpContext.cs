@@ -19,6 +19,9 @@ public sealed class SrtpContext : IDisposable
     /// <summary>SSRCs tracked per context; packets from further SSRCs are dropped.</summary>
     public const int MaxSources = 16;
 
+    /// <summary>What AEAD_AES_128_GCM runs on in this process: "aes-ni" where the CPU has AES-NI and PCLMULQDQ, else "libcrypto".</summary>
+    public static string GcmImplementation => GcmCipher.Implementation;
+
     private const int CmTagLength = 10; // HMAC-SHA1-80
     private const int SrtcpIndexLength = 4;
     private const int RtcpHeaderLength = 8;

@@ -75,6 +75,10 @@ public sealed class SystemdNotifyTests(ITestOutputHelper output) : IDisposable
             output.WriteLine(await stderr);
             // Under systemd the console formatter prefixes each entry with its syslog priority for journald.
             Assert.Contains(log.Split('\n'), line => line.StartsWith("<6>", StringComparison.Ordinal) && line.Contains("media on udp"));
+            // The Native-AOT binary picks SRTP's AES-GCM by the CPU at run time, not at compile time.
+            string gcm = System.Runtime.Intrinsics.X86.Aes.IsSupported && System.Runtime.Intrinsics.X86.Pclmulqdq.IsSupported
+                && System.Runtime.Intrinsics.X86.Ssse3.IsSupported ? "aes-ni" : "libcrypto";
+            Assert.Contains(log.Split('\n'), line => line.Contains("media on udp") && line.Contains($"SRTP AES-GCM on {gcm}"));
         }
         finally
         {
