@@ -89,7 +89,6 @@ internal sealed class SignalingEndpoints
         string id = (string)context.Request.RouteValues["id"]!;
         if (!_admission.HangUp(id))
             return Problem(context, StatusCodes.Status404NotFound, "no such call");
-        _logger.LogInformation("call hung up trace_id={TraceId}", id);
         context.Response.StatusCode = StatusCodes.Status204NoContent;
         return Task.CompletedTask;
     }

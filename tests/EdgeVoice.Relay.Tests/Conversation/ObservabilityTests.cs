@@ -95,8 +95,10 @@ public sealed class ObservabilityTests(ITestOutputHelper output)
         string relayLog = rig.Process!.Log;
         var transceiverLog = rig.TransceiverLog;
         output.WriteLine(string.Join('\n', transceiverLog));
-        foreach (string line in new[] { "call created", "call placed", "call connected", "call hung up", "call ended" })
+        foreach (string line in new[] { "call created", "call placed", "call connected", "call ended" })
             Assert.Contains($"{line} trace_id={traceId}", relayLog);
+        // A DELETE is logged once, by the line that ends the call.
+        Assert.Contains($"call ended trace_id={traceId} reason=HungUp", relayLog);
         foreach (string what in new[] { "opened", "transcript", "reply", "timing", "closed" })
             Assert.Contains(transceiverLog, l => l.Contains($"{what} trace_id={traceId}"));
         Assert.Contains(transceiverLog, l => l.Contains($"transcript trace_id={traceId}: what time is it"));
