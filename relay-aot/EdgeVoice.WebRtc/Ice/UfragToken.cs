@@ -1,14 +1,19 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Security.Cryptography;
+using EdgeVoice.WebRtc.Srtp;
+using AesNi = System.Runtime.Intrinsics.X86.Aes;
 
 namespace EdgeVoice.WebRtc.Ice;
 
 /// <summary>
-/// The relay's ICE ufrag as a routing token: base64 (no padding) of the 8-byte session id and a 10-byte
-/// HMAC-SHA256 tag under a relay secret, 24 ice-chars (RFC 8445 §5.3). A STUN request whose ufrag does
-/// not verify is dropped before any lookup or state.
+/// The relay's ICE ufrag as a routing token: base64 (no padding) of the 8-byte session id and a 10-byte tag
+/// (see <see cref="UfragTagKey"/>) under a relay secret, 24 ice-chars (RFC 8445 §5.3). A STUN request whose
+/// ufrag does not verify is dropped before any lookup or state.
 /// </summary>
 public static class UfragToken
 {
@@ -19,23 +24,34 @@ public static class UfragToken
     private const int TagLength = 10;
     private const int DecodedLength = IdLength + TagLength;
 
-    // Domain separation: the same secret may key other relay tokens without their tags being interchangeable.
-    private static ReadOnlySpan<byte> Label => "edgevoice ice-ufrag v1\0"u8;
+    // ice-char = ALPHA / DIGIT / "+" / "/" (RFC 8839 §5.4): base64's alphabet without "=".
+    private static readonly SearchValues<byte> IceChars =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"u8);
 
     /// <summary>Mints the ufrag for <paramref name="sessionId"/>; throws when the secret is shorter than 16 bytes (a configuration error).</summary>
+    [SkipLocalsInit]
     public static string Mint(ulong sessionId, ReadOnlySpan<byte> secret)
     {
         if (secret.Length < MinimumSecretLength)
             throw new ArgumentException($"The ufrag secret must be at least {MinimumSecretLength} bytes.", nameof(secret));
         Span<byte> token = stackalloc byte[DecodedLength];
         BinaryPrimitives.WriteUInt64BigEndian(token, sessionId);
-        ComputeTag(token[..IdLength], secret, token[IdLength..]);
+        var key = new UfragTagKey(secret, AesNi.IsSupported);
+        try
+        {
+            key.ComputeTag(sessionId, token[IdLength..]);
+        }
+        finally
+        {
+            key.Dispose();
+        }
         return Convert.ToBase64String(token);
     }
 
     /// <summary>
     /// Reads the session id from a ufrag if its tag verifies under <paramref name="secret"/> (constant-time compare);
-    /// allocates nothing. The relay's receive loop uses a <see cref="UfragTokenVerifier"/>, which keeps the keyed MAC.
+    /// allocates nothing where the CPU has AES-NI. The relay's receive loop uses a <see cref="UfragTokenVerifier"/>,
+    /// which keeps the key schedule.
     /// </summary>
     [SkipLocalsInit]
     public static bool TryRead(ReadOnlySpan<byte> ufrag, ReadOnlySpan<byte> secret, out ulong sessionId)
@@ -44,32 +60,25 @@ public static class UfragToken
         Span<byte> token = stackalloc byte[DecodedLength];
         if (secret.Length < MinimumSecretLength || !TryDecode(ufrag, token))
             return false;
-        Span<byte> expected = stackalloc byte[TagLength];
-        ComputeTag(token[..IdLength], secret, expected);
-        return TryAccept(token, expected, out sessionId);
+        var key = new UfragTagKey(secret, AesNi.IsSupported);
+        try
+        {
+            return key.TryAccept(token, out sessionId);
+        }
+        finally
+        {
+            key.Dispose();
+        }
     }
 
     /// <summary>Exactly 24 base64 ice-chars without padding decode to exactly 18 bytes: one ufrag per token, no malleability.</summary>
     internal static bool TryDecode(ReadOnlySpan<byte> ufrag, Span<byte> token)
     {
-        if (ufrag.Length != Length)
+        // The alphabet check matters: the base64 decoder skips whitespace, which would make tokens malleable.
+        if (ufrag.Length != Length || ufrag.IndexOfAnyExcept(IceChars) >= 0)
             return false;
-        foreach (byte c in ufrag)
-        {
-            if (!IsIceChar(c))
-                return false;
-        }
-        return Base64.DecodeFromUtf8(ufrag, token, out int consumed, out int written) == System.Buffers.OperationStatus.Done
+        return Base64.DecodeFromUtf8(ufrag, token, out int consumed, out int written) == OperationStatus.Done
             && consumed == Length && written == DecodedLength;
-    }
-
-    internal static bool TryAccept(ReadOnlySpan<byte> token, ReadOnlySpan<byte> expectedTag, out ulong sessionId)
-    {
-        sessionId = 0;
-        if (!CryptographicOperations.FixedTimeEquals(expectedTag, token[IdLength..]))
-            return false;
-        sessionId = BinaryPrimitives.ReadUInt64BigEndian(token);
-        return true;
     }
 
     internal const int TokenLength = DecodedLength;
@@ -94,54 +103,149 @@ public static class UfragToken
     }
 
     /// <summary>ice-char = ALPHA / DIGIT / "+" / "/" (RFC 8839 §5.4).</summary>
-    public static bool IsIceChar(byte c) => c is (>= (byte)'A' and <= (byte)'Z') or (>= (byte)'a' and <= (byte)'z')
-        or (>= (byte)'0' and <= (byte)'9') or (byte)'+' or (byte)'/';
-
-    [SkipLocalsInit]
-    private static void ComputeTag(ReadOnlySpan<byte> id, ReadOnlySpan<byte> secret, Span<byte> tag)
-    {
-        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        HMACSHA256.HashData(secret, TagInput(id, stackalloc byte[Label.Length + IdLength]), mac);
-        mac[..TagLength].CopyTo(tag);
-    }
-
-    internal static ReadOnlySpan<byte> TagInput(ReadOnlySpan<byte> id, Span<byte> input)
-    {
-        Label.CopyTo(input);
-        id.CopyTo(input[Label.Length..]);
-        return input;
-    }
-
-    internal static int TagInputLength => Label.Length + IdLength;
+    public static bool IsIceChar(byte c) => IceChars.Contains(c);
 }
 
 /// <summary>
-/// <see cref="UfragToken.TryRead"/> with the keyed HMAC kept between calls, for the receive loop's one thread:
-/// a forged ufrag then costs one MAC update, not a MAC key set-up. Not thread-safe.
+/// The ufrag tag: the first 10 bytes of AES-128_K("ufrag-v2" || session id as 8 big-endian bytes), with
+/// K = the first 16 bytes of HMAC-SHA256(secret, "edgevoice ice-ufrag v2"). One AES block is a sound MAC here
+/// because every input is exactly one block of fixed layout, so there is no length extension or padding to
+/// exploit; AES-128 is a pseudorandom permutation, hence a PRF on distinct inputs (advantage q²/2^129 for q
+/// tags seen), and a PRF truncated to 80 bits is a MAC an attacker forges with chance 2^-80 per try. One block
+/// on AES-NI costs tens of nanoseconds, where HMAC-SHA256 through .NET's OpenSSL shim cost about a microsecond.
+/// The label keeps K apart from other uses of the same secret. Dispose zeroes the key.
+/// </summary>
+[SkipLocalsInit]
+internal struct UfragTagKey : IDisposable
+{
+    private const int BlockLength = 16;
+    private const int KeyLength = 16;
+
+    private static ReadOnlySpan<byte> KeyLabel => "edgevoice ice-ufrag v2"u8;
+    private static ReadOnlySpan<byte> BlockPrefix => "ufrag-v2"u8;
+
+    private Vector128<byte> _k0, _k1, _k2, _k3, _k4, _k5, _k6, _k7, _k8, _k9, _k10;
+    // Where AES-NI is absent: one ECB encryptor made once; unlike Aes.EncryptEcb it allocates nothing per block.
+    private ICryptoTransform? _fallback;
+    private byte[]? _fallbackBlock;
+
+    /// <summary>Derives K from <paramref name="secret"/>; the caller has checked the secret's length.</summary>
+    public UfragTagKey(ReadOnlySpan<byte> secret, bool useAesNi)
+    {
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        HMACSHA256.HashData(secret, KeyLabel, mac);
+        Span<byte> key = mac[..KeyLength];
+        if (useAesNi && AesNi.IsSupported)
+        {
+            AesNiGcm.ExpandKey128(key, out _k0, out _k1, out _k2, out _k3, out _k4, out _k5, out _k6, out _k7, out _k8, out _k9, out _k10);
+        }
+        else
+        {
+            using var aes = System.Security.Cryptography.Aes.Create();
+            aes.SetKey(key);
+            aes.Mode = CipherMode.ECB;
+            aes.Padding = PaddingMode.None;
+            _fallback = aes.CreateEncryptor();
+            _fallbackBlock = new byte[2 * BlockLength];
+        }
+        CryptographicOperations.ZeroMemory(mac);
+    }
+
+    /// <summary>Whether the tag is computed on AES-NI (false: on System.Security.Cryptography.Aes).</summary>
+    public readonly bool UsesAesNi => _fallback is null;
+
+    /// <summary>Writes the 10-byte tag for <paramref name="sessionId"/> into <paramref name="tag"/>.</summary>
+    public readonly void ComputeTag(ulong sessionId, Span<byte> tag)
+    {
+        Span<byte> block = stackalloc byte[BlockLength];
+        Encrypt(sessionId, block);
+        block[..UfragToken.TagBytes].CopyTo(tag);
+    }
+
+    /// <summary>
+    /// Checks the decoded 18-byte token's tag in constant time (one XOR/OR over the 10 bytes, no early exit);
+    /// on success reads the session id.
+    /// </summary>
+    public readonly bool TryAccept(ReadOnlySpan<byte> token, out ulong sessionId)
+    {
+        sessionId = 0;
+        ulong id = BinaryPrimitives.ReadUInt64BigEndian(token);
+        Span<byte> expected = stackalloc byte[BlockLength];
+        Encrypt(id, expected);
+        ReadOnlySpan<byte> tag = token.Slice(8, UfragToken.TagBytes);
+        ulong difference = (MemoryMarshal.Read<ulong>(expected) ^ MemoryMarshal.Read<ulong>(tag))
+            | (uint)(MemoryMarshal.Read<ushort>(expected[8..]) ^ MemoryMarshal.Read<ushort>(tag[8..]));
+        if (difference != 0)
+            return false;
+        sessionId = id;
+        return true;
+    }
+
+    private readonly void Encrypt(ulong sessionId, Span<byte> block)
+    {
+        BlockPrefix.CopyTo(block);
+        BinaryPrimitives.WriteUInt64BigEndian(block[8..], sessionId);
+        if (_fallback is { } encryptor)
+        {
+            byte[] buffer = _fallbackBlock!;
+            block.CopyTo(buffer);
+            encryptor.TransformBlock(buffer, 0, BlockLength, buffer, BlockLength);
+            buffer.AsSpan(BlockLength, BlockLength).CopyTo(block);
+            return;
+        }
+        Vector128<byte> state = Vector128.Create((ReadOnlySpan<byte>)block) ^ _k0;
+        state = AesNi.Encrypt(state, _k1);
+        state = AesNi.Encrypt(state, _k2);
+        state = AesNi.Encrypt(state, _k3);
+        state = AesNi.Encrypt(state, _k4);
+        state = AesNi.Encrypt(state, _k5);
+        state = AesNi.Encrypt(state, _k6);
+        state = AesNi.Encrypt(state, _k7);
+        state = AesNi.Encrypt(state, _k8);
+        state = AesNi.Encrypt(state, _k9);
+        AesNi.EncryptLast(state, _k10).CopyTo(block);
+    }
+
+    public void Dispose()
+    {
+        _k0 = _k1 = _k2 = _k3 = _k4 = _k5 = _k6 = _k7 = _k8 = _k9 = _k10 = default;
+        _fallback?.Dispose();
+        _fallback = null;
+        if (_fallbackBlock is not null)
+            CryptographicOperations.ZeroMemory(_fallbackBlock);
+        _fallbackBlock = null;
+    }
+}
+
+/// <summary>
+/// <see cref="UfragToken.TryRead"/> with the AES key schedule kept between calls, for the receive loop's one thread:
+/// a forged ufrag then costs one base64 decode and one AES block. Not thread-safe.
 /// </summary>
 public sealed class UfragTokenVerifier : IDisposable
 {
-    private readonly IncrementalHash _mac;
+    private UfragTagKey _key; // not readonly: a readonly struct field would be copied on every call
 
-    public UfragTokenVerifier(ReadOnlySpan<byte> secret)
+    public UfragTokenVerifier(ReadOnlySpan<byte> secret) : this(secret, AesNi.IsSupported)
+    {
+    }
+
+    /// <summary>With <paramref name="useAesNi"/> false the tag is computed on System.Security.Cryptography.Aes (tests compare the two).</summary>
+    internal UfragTokenVerifier(ReadOnlySpan<byte> secret, bool useAesNi)
     {
         if (secret.Length < UfragToken.MinimumSecretLength)
             throw new ArgumentException($"The ufrag secret must be at least {UfragToken.MinimumSecretLength} bytes.", nameof(secret));
-        _mac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, secret);
+        _key = new UfragTagKey(secret, useAesNi);
     }
+
+    internal bool UsesAesNi => _key.UsesAesNi;
 
     [SkipLocalsInit]
     public bool TryRead(ReadOnlySpan<byte> ufrag, out ulong sessionId)
     {
         sessionId = 0;
         Span<byte> token = stackalloc byte[UfragToken.TokenLength];
-        if (!UfragToken.TryDecode(ufrag, token))
-            return false;
-        _mac.AppendData(UfragToken.TagInput(token[..8], stackalloc byte[UfragToken.TagInputLength]));
-        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        _mac.GetHashAndReset(mac);
-        return UfragToken.TryAccept(token, mac[..UfragToken.TagBytes], out sessionId);
+        return UfragToken.TryDecode(ufrag, token) && _key.TryAccept(token, out sessionId);
     }
 
-    public void Dispose() => _mac.Dispose();
+    public void Dispose() => _key.Dispose();
 }

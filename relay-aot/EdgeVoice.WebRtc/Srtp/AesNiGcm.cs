@@ -32,18 +32,7 @@ internal sealed class AesNiGcm
             throw new PlatformNotSupportedException("AES-NI, PCLMULQDQ and SSSE3 are needed");
         if (key.Length != GcmCipher.KeyLength)
             throw new ArgumentException($"AES-128 key must be {GcmCipher.KeyLength} bytes, got {key.Length}", nameof(key));
-        // KeygenAssist takes its round constant as an immediate, hence one line per round.
-        _k0 = Vector128.Create(key);
-        _k1 = ExpandKey(_k0, Aes.KeygenAssist(_k0, 0x01));
-        _k2 = ExpandKey(_k1, Aes.KeygenAssist(_k1, 0x02));
-        _k3 = ExpandKey(_k2, Aes.KeygenAssist(_k2, 0x04));
-        _k4 = ExpandKey(_k3, Aes.KeygenAssist(_k3, 0x08));
-        _k5 = ExpandKey(_k4, Aes.KeygenAssist(_k4, 0x10));
-        _k6 = ExpandKey(_k5, Aes.KeygenAssist(_k5, 0x20));
-        _k7 = ExpandKey(_k6, Aes.KeygenAssist(_k6, 0x40));
-        _k8 = ExpandKey(_k7, Aes.KeygenAssist(_k7, 0x80));
-        _k9 = ExpandKey(_k8, Aes.KeygenAssist(_k8, 0x1b));
-        _k10 = ExpandKey(_k9, Aes.KeygenAssist(_k9, 0x36));
+        ExpandKey128(key, out _k0, out _k1, out _k2, out _k3, out _k4, out _k5, out _k6, out _k7, out _k8, out _k9, out _k10);
         _powers[0] = Reflect(EncryptBlock(Vector128<byte>.Zero)).AsUInt64();
         for (int i = 1; i < GroupBlocks; i++)
             _powers[i] = Multiply(_powers[i - 1], _powers[0]);
@@ -304,6 +293,29 @@ internal sealed class AesNiGcm
         b1 = Aes.Encrypt(b1, key);
         b2 = Aes.Encrypt(b2, key);
         b3 = Aes.Encrypt(b3, key);
+    }
+
+    /// <summary>
+    /// The AES-128 key schedule on AES-NI (FIPS 197 §5.2), the assembly's one copy: the ICE ufrag PRF uses it too.
+    /// Needs <see cref="Aes.IsSupported"/> only; the caller checks it and the 16-byte key length.
+    /// </summary>
+    internal static void ExpandKey128(ReadOnlySpan<byte> key,
+        out Vector128<byte> k0, out Vector128<byte> k1, out Vector128<byte> k2, out Vector128<byte> k3,
+        out Vector128<byte> k4, out Vector128<byte> k5, out Vector128<byte> k6, out Vector128<byte> k7,
+        out Vector128<byte> k8, out Vector128<byte> k9, out Vector128<byte> k10)
+    {
+        // KeygenAssist takes its round constant as an immediate, hence one line per round.
+        k0 = Vector128.Create(key);
+        k1 = ExpandKey(k0, Aes.KeygenAssist(k0, 0x01));
+        k2 = ExpandKey(k1, Aes.KeygenAssist(k1, 0x02));
+        k3 = ExpandKey(k2, Aes.KeygenAssist(k2, 0x04));
+        k4 = ExpandKey(k3, Aes.KeygenAssist(k3, 0x08));
+        k5 = ExpandKey(k4, Aes.KeygenAssist(k4, 0x10));
+        k6 = ExpandKey(k5, Aes.KeygenAssist(k5, 0x20));
+        k7 = ExpandKey(k6, Aes.KeygenAssist(k6, 0x40));
+        k8 = ExpandKey(k7, Aes.KeygenAssist(k7, 0x80));
+        k9 = ExpandKey(k8, Aes.KeygenAssist(k8, 0x1b));
+        k10 = ExpandKey(k9, Aes.KeygenAssist(k9, 0x36));
     }
 
     /// <summary>The next AES-128 round key from the previous one and its KeygenAssist word.</summary>
