@@ -17,7 +17,6 @@ internal sealed class MediaLoop : IDatagramSender, IDisposable
 {
     /// <summary>A backstop only: every timer is in some call's NextTimeout, and other threads' news comes with a wake.</summary>
     private static readonly TimeSpan HousekeepingInterval = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan HandshakePollInterval = TimeSpan.FromMilliseconds(2);
 
     private readonly UdpBatchSocket _socket;
     private readonly SessionTable _table;
@@ -147,15 +146,12 @@ internal sealed class MediaLoop : IDatagramSender, IDisposable
     }
 
     /// <summary>
-    /// How long an idle loop may wait: to the next call timer, and at most <see cref="HandshakePollInterval"/> while a call
-    /// connects or closes. DTLS output and events come with a wake, yet without the poll setups took about 1.2 ms longer
-    /// (bench/relay.sh setup, p50 7.1 against 5.9 ms, same CPU); the missed wake is not found yet.
+    /// How long an idle loop may wait: to the next call timer. DTLS workers' output and events, new calls and hang-ups
+    /// come with a wake, so handshakes need no polling; a closing call's linger ends at the latest at housekeeping.
     /// </summary>
     private int WaitMilliseconds(TimeSpan now)
     {
-        if (_table.Closing.Count > 0 || _table.Connecting > 0)
-            return (int)HandshakePollInterval.TotalMilliseconds;
-        if (_table.Active.Count == 0)
+        if (_table.Active.Count == 0 && _table.Closing.Count == 0)
             return 1000;
         TimeSpan wait = _nextHousekeeping - now;
         return wait <= TimeSpan.Zero ? 0 : (int)Math.Ceiling(wait.TotalMilliseconds);
