@@ -76,7 +76,10 @@ public sealed class RelayServer : IAsyncDisposable
 
     public static RelayServer Create(RelayOptions options, ISessionHandlerFactory? handlers = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        // The relay reads relay.yaml, not appsettings*.json, and must not watch for them: the host's default watch is a
+        // recursive inotify watch on its working directory, which under systemd is / (the whole file system: seconds of
+        // start-up, thousands of watches).
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.Host.UseSystemd();
         builder.Logging.SetMinimumLevel(options.Logging.Level);
         // One line per HTTP request is noise in the journal; the relay logs calls itself.

@@ -2,13 +2,14 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
+using EdgeVoice.Testing;
 using EdgeVoice.Tunnel.Control;
 using EdgeVoice.Tunnel.Pki;
 using Xunit.Abstractions;
 
 namespace EdgeVoice.Transceiver.Tests;
 
-/// <summary><c>edgevoice-transceiver serve</c> as systemd runs it: READY=1 once its tunnel port is bound, STOPPING=1 on SIGTERM, exit 0.</summary>
+/// <summary><c>edgevoice-transceiver serve</c> as systemd runs it: READY=1 once its tunnel port is bound, no file watched, STOPPING=1 on SIGTERM, exit 0.</summary>
 public sealed partial class ServeProcessTests(ITestOutputHelper output) : IDisposable
 {
     private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("edgevoice-serve-notify-");
@@ -60,6 +61,8 @@ public sealed partial class ServeProcessTests(ITestOutputHelper output) : IDispo
         try
         {
             Assert.Contains("READY=1", await ReceiveAsync(notify, TimeSpan.FromSeconds(30)));
+            // The host's default appsettings*.json watch would be a recursive inotify watch on the working directory.
+            Assert.Equal(0, InotifyWatches.Of(pid));
             Assert.Equal(0, Kill(pid, 15));
             Assert.Contains("STOPPING=1", await ReceiveAsync(notify, TimeSpan.FromSeconds(10)));
             Assert.True(shell.WaitForExit(TimeSpan.FromSeconds(15)), "serve did not exit after SIGTERM");

@@ -3,13 +3,15 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using EdgeVoice.Relay.Tests.Support;
+using EdgeVoice.Testing;
 using Xunit.Abstractions;
 
 namespace EdgeVoice.Relay.Tests.EndToEnd;
 
 /// <summary>
 /// The published binary under a systemd-like supervisor: it reports READY=1 on NOTIFY_SOCKET once it serves,
-/// STOPPING=1 on SIGTERM, exits 0, and writes journald-style log lines (&lt;priority&gt; prefix).
+/// STOPPING=1 on SIGTERM, exits 0, and writes journald-style log lines (&lt;priority&gt; prefix). It starts in systemd's
+/// working directory, /, and watches nothing there.
 /// </summary>
 [Collection(EndToEndCollection.Name)]
 public sealed class SystemdNotifyTests(ITestOutputHelper output) : IDisposable
@@ -18,7 +20,7 @@ public sealed class SystemdNotifyTests(ITestOutputHelper output) : IDisposable
 
     [Fact]
     [Trait("Needs", "edgevoice-relay")]
-    public async Task Published_relay_notifies_ready_and_stopping_and_logs_for_journald()
+    public async Task Published_relay_started_in_root_notifies_ready_and_stopping_watches_no_files_and_logs_for_journald()
     {
         Assert.True(File.Exists(RepoPaths.PublishedRelay), $"publish the relay first: {RepoPaths.PublishedRelay}");
         string socketPath = Path.Combine(_temp.FullName, "notify.sock");
@@ -40,7 +42,8 @@ public sealed class SystemdNotifyTests(ITestOutputHelper output) : IDisposable
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            WorkingDirectory = Path.GetDirectoryName(RepoPaths.PublishedRelay)!,
+            // systemd's default WorkingDirectory.
+            WorkingDirectory = "/",
         };
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add("\"$@\" & echo \"pid:$!\" >&2; wait $!");
@@ -62,6 +65,8 @@ public sealed class SystemdNotifyTests(ITestOutputHelper output) : IDisposable
             Assert.Contains("READY=1", ready);
             using (var http = new HttpClient())
                 Assert.Equal("ok", await http.GetStringAsync($"http://{endpoints.Http}/healthz"));
+            // The host's default appsettings*.json watch would be a recursive inotify watch on / (one per directory).
+            Assert.Equal(0, InotifyWatches.Of(relayPid));
 
             Assert.True(ProcessSignals.Terminate(relayPid), "SIGTERM could not be sent");
             string stopping = await ReceiveAsync(notify, TimeSpan.FromSeconds(10));

@@ -47,7 +47,8 @@ public static class ServeCommand
             return 1;
         }
 
-        var builder = Host.CreateApplicationBuilder();
+        // Like the relay: no watch on appsettings*.json, which from systemd's working directory would watch a whole tree.
+        var builder = Host.CreateApplicationBuilder(["--hostBuilder:reloadConfigOnChange=false"]);
         builder.Services.AddSystemd();
         // The host's stop budget must cover the drain, or it would cut the drain short.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = config.DrainTimeout + TimeSpan.FromSeconds(10));
