@@ -124,7 +124,7 @@ internal struct UfragTagKey : IDisposable
     private static ReadOnlySpan<byte> KeyLabel => "edgevoice ice-ufrag v2"u8;
     private static ReadOnlySpan<byte> BlockPrefix => "ufrag-v2"u8;
 
-    private Vector128<byte> _k0, _k1, _k2, _k3, _k4, _k5, _k6, _k7, _k8, _k9, _k10;
+    private Aes128KeySchedule _schedule;
     // Where AES-NI is absent: one ECB encryptor made once; unlike Aes.EncryptEcb it allocates nothing per block.
     private ICryptoTransform? _fallback;
     private byte[]? _fallbackBlock;
@@ -137,7 +137,7 @@ internal struct UfragTagKey : IDisposable
         Span<byte> key = mac[..KeyLength];
         if (useAesNi && AesNi.IsSupported)
         {
-            AesNiGcm.ExpandKey128(key, out _k0, out _k1, out _k2, out _k3, out _k4, out _k5, out _k6, out _k7, out _k8, out _k9, out _k10);
+            _schedule = new Aes128KeySchedule(key);
         }
         else
         {
@@ -193,22 +193,12 @@ internal struct UfragTagKey : IDisposable
             buffer.AsSpan(BlockLength, BlockLength).CopyTo(block);
             return;
         }
-        Vector128<byte> state = Vector128.Create((ReadOnlySpan<byte>)block) ^ _k0;
-        state = AesNi.Encrypt(state, _k1);
-        state = AesNi.Encrypt(state, _k2);
-        state = AesNi.Encrypt(state, _k3);
-        state = AesNi.Encrypt(state, _k4);
-        state = AesNi.Encrypt(state, _k5);
-        state = AesNi.Encrypt(state, _k6);
-        state = AesNi.Encrypt(state, _k7);
-        state = AesNi.Encrypt(state, _k8);
-        state = AesNi.Encrypt(state, _k9);
-        AesNi.EncryptLast(state, _k10).CopyTo(block);
+        _schedule.Encrypt(Vector128.Create((ReadOnlySpan<byte>)block)).CopyTo(block);
     }
 
     public void Dispose()
     {
-        _k0 = _k1 = _k2 = _k3 = _k4 = _k5 = _k6 = _k7 = _k8 = _k9 = _k10 = default;
+        _schedule = default;
         _fallback?.Dispose();
         _fallback = null;
         if (_fallbackBlock is not null)

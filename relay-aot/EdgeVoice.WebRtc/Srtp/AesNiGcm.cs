@@ -23,7 +23,7 @@ internal sealed class AesNiGcm
     /// <summary>Whether this CPU (and, under Native AOT, the compiled code) has the instructions used here.</summary>
     public static bool IsSupported => Aes.IsSupported && Pclmulqdq.IsSupported && Ssse3.IsSupported;
 
-    private Vector128<byte> _k0, _k1, _k2, _k3, _k4, _k5, _k6, _k7, _k8, _k9, _k10;
+    private Aes128KeySchedule _key; // not readonly: Clear zeroes it
     private readonly Vector128<ulong>[] _powers = new Vector128<ulong>[GroupBlocks]; // byte-reflected H^1..H^8, H = E(K, 0^128)
 
     public AesNiGcm(ReadOnlySpan<byte> key)
@@ -32,7 +32,7 @@ internal sealed class AesNiGcm
             throw new PlatformNotSupportedException("AES-NI, PCLMULQDQ and SSSE3 are needed");
         if (key.Length != GcmCipher.KeyLength)
             throw new ArgumentException($"AES-128 key must be {GcmCipher.KeyLength} bytes, got {key.Length}", nameof(key));
-        ExpandKey128(key, out _k0, out _k1, out _k2, out _k3, out _k4, out _k5, out _k6, out _k7, out _k8, out _k9, out _k10);
+        _key = new Aes128KeySchedule(key);
         _powers[0] = Reflect(EncryptBlock(Vector128<byte>.Zero)).AsUInt64();
         for (int i = 1; i < GroupBlocks; i++)
             _powers[i] = Multiply(_powers[i - 1], _powers[0]);
@@ -65,7 +65,7 @@ internal sealed class AesNiGcm
     /// <summary>Zeroes the key schedule and the powers of H.</summary>
     public void Clear()
     {
-        _k0 = _k1 = _k2 = _k3 = _k4 = _k5 = _k6 = _k7 = _k8 = _k9 = _k10 = default;
+        _key = default;
         Array.Clear(_powers);
     }
 
@@ -218,36 +218,23 @@ internal sealed class AesNiGcm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private Vector128<byte> EncryptBlock(Vector128<byte> block)
-    {
-        block ^= _k0;
-        block = Aes.Encrypt(block, _k1);
-        block = Aes.Encrypt(block, _k2);
-        block = Aes.Encrypt(block, _k3);
-        block = Aes.Encrypt(block, _k4);
-        block = Aes.Encrypt(block, _k5);
-        block = Aes.Encrypt(block, _k6);
-        block = Aes.Encrypt(block, _k7);
-        block = Aes.Encrypt(block, _k8);
-        block = Aes.Encrypt(block, _k9);
-        return Aes.EncryptLast(block, _k10);
-    }
+    private Vector128<byte> EncryptBlock(Vector128<byte> block) => _key.Encrypt(block);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void EncryptFour(ref Vector128<byte> b0, ref Vector128<byte> b1, ref Vector128<byte> b2, ref Vector128<byte> b3)
     {
-        Vector128<byte> k = _k0;
+        Vector128<byte> k = _key.K0;
         b0 ^= k; b1 ^= k; b2 ^= k; b3 ^= k;
-        Round(ref b0, ref b1, ref b2, ref b3, _k1);
-        Round(ref b0, ref b1, ref b2, ref b3, _k2);
-        Round(ref b0, ref b1, ref b2, ref b3, _k3);
-        Round(ref b0, ref b1, ref b2, ref b3, _k4);
-        Round(ref b0, ref b1, ref b2, ref b3, _k5);
-        Round(ref b0, ref b1, ref b2, ref b3, _k6);
-        Round(ref b0, ref b1, ref b2, ref b3, _k7);
-        Round(ref b0, ref b1, ref b2, ref b3, _k8);
-        Round(ref b0, ref b1, ref b2, ref b3, _k9);
-        k = _k10;
+        Round(ref b0, ref b1, ref b2, ref b3, _key.K1);
+        Round(ref b0, ref b1, ref b2, ref b3, _key.K2);
+        Round(ref b0, ref b1, ref b2, ref b3, _key.K3);
+        Round(ref b0, ref b1, ref b2, ref b3, _key.K4);
+        Round(ref b0, ref b1, ref b2, ref b3, _key.K5);
+        Round(ref b0, ref b1, ref b2, ref b3, _key.K6);
+        Round(ref b0, ref b1, ref b2, ref b3, _key.K7);
+        Round(ref b0, ref b1, ref b2, ref b3, _key.K8);
+        Round(ref b0, ref b1, ref b2, ref b3, _key.K9);
+        k = _key.K10;
         b0 = Aes.EncryptLast(b0, k);
         b1 = Aes.EncryptLast(b1, k);
         b2 = Aes.EncryptLast(b2, k);
@@ -257,18 +244,18 @@ internal sealed class AesNiGcm
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void EncryptFive(ref Vector128<byte> b0, ref Vector128<byte> b1, ref Vector128<byte> b2, ref Vector128<byte> b3, ref Vector128<byte> b4)
     {
-        Vector128<byte> k = _k0;
+        Vector128<byte> k = _key.K0;
         b0 ^= k; b1 ^= k; b2 ^= k; b3 ^= k; b4 ^= k;
-        Round(ref b0, ref b1, ref b2, ref b3, ref b4, _k1);
-        Round(ref b0, ref b1, ref b2, ref b3, ref b4, _k2);
-        Round(ref b0, ref b1, ref b2, ref b3, ref b4, _k3);
-        Round(ref b0, ref b1, ref b2, ref b3, ref b4, _k4);
-        Round(ref b0, ref b1, ref b2, ref b3, ref b4, _k5);
-        Round(ref b0, ref b1, ref b2, ref b3, ref b4, _k6);
-        Round(ref b0, ref b1, ref b2, ref b3, ref b4, _k7);
-        Round(ref b0, ref b1, ref b2, ref b3, ref b4, _k8);
-        Round(ref b0, ref b1, ref b2, ref b3, ref b4, _k9);
-        k = _k10;
+        Round(ref b0, ref b1, ref b2, ref b3, ref b4, _key.K1);
+        Round(ref b0, ref b1, ref b2, ref b3, ref b4, _key.K2);
+        Round(ref b0, ref b1, ref b2, ref b3, ref b4, _key.K3);
+        Round(ref b0, ref b1, ref b2, ref b3, ref b4, _key.K4);
+        Round(ref b0, ref b1, ref b2, ref b3, ref b4, _key.K5);
+        Round(ref b0, ref b1, ref b2, ref b3, ref b4, _key.K6);
+        Round(ref b0, ref b1, ref b2, ref b3, ref b4, _key.K7);
+        Round(ref b0, ref b1, ref b2, ref b3, ref b4, _key.K8);
+        Round(ref b0, ref b1, ref b2, ref b3, ref b4, _key.K9);
+        k = _key.K10;
         b0 = Aes.EncryptLast(b0, k);
         b1 = Aes.EncryptLast(b1, k);
         b2 = Aes.EncryptLast(b2, k);
@@ -293,39 +280,6 @@ internal sealed class AesNiGcm
         b1 = Aes.Encrypt(b1, key);
         b2 = Aes.Encrypt(b2, key);
         b3 = Aes.Encrypt(b3, key);
-    }
-
-    /// <summary>
-    /// The AES-128 key schedule on AES-NI (FIPS 197 §5.2), the assembly's one copy: the ICE ufrag PRF uses it too.
-    /// Needs <see cref="Aes.IsSupported"/> only; the caller checks it and the 16-byte key length.
-    /// </summary>
-    internal static void ExpandKey128(ReadOnlySpan<byte> key,
-        out Vector128<byte> k0, out Vector128<byte> k1, out Vector128<byte> k2, out Vector128<byte> k3,
-        out Vector128<byte> k4, out Vector128<byte> k5, out Vector128<byte> k6, out Vector128<byte> k7,
-        out Vector128<byte> k8, out Vector128<byte> k9, out Vector128<byte> k10)
-    {
-        // KeygenAssist takes its round constant as an immediate, hence one line per round.
-        k0 = Vector128.Create(key);
-        k1 = ExpandKey(k0, Aes.KeygenAssist(k0, 0x01));
-        k2 = ExpandKey(k1, Aes.KeygenAssist(k1, 0x02));
-        k3 = ExpandKey(k2, Aes.KeygenAssist(k2, 0x04));
-        k4 = ExpandKey(k3, Aes.KeygenAssist(k3, 0x08));
-        k5 = ExpandKey(k4, Aes.KeygenAssist(k4, 0x10));
-        k6 = ExpandKey(k5, Aes.KeygenAssist(k5, 0x20));
-        k7 = ExpandKey(k6, Aes.KeygenAssist(k6, 0x40));
-        k8 = ExpandKey(k7, Aes.KeygenAssist(k7, 0x80));
-        k9 = ExpandKey(k8, Aes.KeygenAssist(k8, 0x1b));
-        k10 = ExpandKey(k9, Aes.KeygenAssist(k9, 0x36));
-    }
-
-    /// <summary>The next AES-128 round key from the previous one and its KeygenAssist word.</summary>
-    private static Vector128<byte> ExpandKey(Vector128<byte> key, Vector128<byte> assist)
-    {
-        assist = Sse2.Shuffle(assist.AsUInt32(), 0xff).AsByte();
-        key ^= Sse2.ShiftLeftLogical128BitLane(key, 4);
-        key ^= Sse2.ShiftLeftLogical128BitLane(key, 4);
-        key ^= Sse2.ShiftLeftLogical128BitLane(key, 4);
-        return key ^ assist;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
