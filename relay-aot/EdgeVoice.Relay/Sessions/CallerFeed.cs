@@ -5,36 +5,49 @@ namespace EdgeVoice.Relay.Sessions;
 /// <summary>
 /// What other threads hand a call's media loop: frames for the caller (a bounded ring, copied in, no allocation) and a
 /// request to end the call. The loop drains one frame per 20 ms (<see cref="CallSession"/> paces it), so frames that
-/// arrive in bursts reach the caller evenly; when full, the oldest frame is dropped to keep the delay bounded.
+/// arrive in bursts reach the caller evenly. A transceiver may send a reply faster than real time (its frames follow the
+/// caller's, which come in a burst after a stall), so the feed holds up to 5 s of frames, stored back to back; when it
+/// is full, the oldest frame is dropped to keep the delay bounded.
 /// A notice to play before the call ends (<see cref="PlayNoticeThenEnd"/>) is handed over whole: the loop paces it out itself.
 /// </summary>
 public sealed class CallerFeed
 {
-    public const int DefaultCapacity = 50;
+    /// <summary>Frames held at most: 5 s of 20 ms frames.</summary>
+    public const int DefaultCapacity = 250;
+    /// <summary>Payload bytes held at most: 5 s of Opus at about 100 kbit/s (a browser's voice is 30-50 kbit/s).</summary>
+    public const int DefaultBufferBytes = 64 * 1024;
     public const int MaxPayload = 1200;
 
     private readonly Lock _gate = new();
     private readonly Action _wakeLoop;
     private readonly Action? _onDropped;
     private readonly byte[] _payloads;
+    private readonly int[] _offsets;
     private readonly int[] _lengths;
     private readonly ushort[] _sequences;
     private readonly uint[] _timestamps;
     private readonly bool[] _markers;
     private int _head;
     private int _count;
+    /// <summary>Where the next payload goes in <see cref="_payloads"/>; payloads lie from the head frame's offset up to here, wrapping once.</summary>
+    private int _write;
     private long _dropped;
     private volatile string? _endReason;
     private volatile NoticeAudio? _notice;
     private string? _noticeReason;
 
     /// <param name="wakeLoop">Makes the media loop run its timers soon; called when the feed goes from empty to not empty, or on an end request.</param>
+    /// <param name="capacity">Frames held at most.</param>
+    /// <param name="bufferBytes">Payload bytes held at most (at least <see cref="MaxPayload"/>).</param>
     /// <param name="onDropped">Called for each dropped frame (the relay's drop counter); any thread.</param>
-    public CallerFeed(Action wakeLoop, int capacity = DefaultCapacity, Action? onDropped = null)
+    public CallerFeed(Action wakeLoop, int capacity = DefaultCapacity, int bufferBytes = DefaultBufferBytes, Action? onDropped = null)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(bufferBytes, MaxPayload);
         _wakeLoop = wakeLoop;
         _onDropped = onDropped;
-        _payloads = new byte[capacity * MaxPayload];
+        _payloads = new byte[bufferBytes];
+        _offsets = new int[capacity];
         _lengths = new int[capacity];
         _sequences = new ushort[capacity];
         _timestamps = new uint[capacity];
@@ -58,9 +71,11 @@ public sealed class CallerFeed
     /// <summary>The notice to play, then end the call; null until <see cref="PlayNoticeThenEnd"/>.</summary>
     public NoticeAudio? Notice => _notice;
 
-    /// <summary>Queues a frame for the caller; any thread.</summary>
+    /// <summary>Queues a frame for the caller; any thread. An empty payload is no Opus frame (one has at least its TOC byte) and is ignored.</summary>
     public void Enqueue(ushort sequence, uint rtpTimestamp, bool marker, ReadOnlySpan<byte> payload)
     {
+        if (payload.IsEmpty)
+            return;
         if (payload.Length > MaxPayload)
         {
             Interlocked.Increment(ref _dropped);
@@ -71,7 +86,8 @@ public sealed class CallerFeed
         lock (_gate)
         {
             wasEmpty = _count == 0;
-            if (_count == Capacity)
+            int offset;
+            while ((offset = FreeOffset(payload.Length)) < 0)
             {
                 _head = (_head + 1) % Capacity;
                 _count--;
@@ -79,11 +95,13 @@ public sealed class CallerFeed
                 _onDropped?.Invoke();
             }
             int slot = (_head + _count) % Capacity;
-            payload.CopyTo(_payloads.AsSpan(slot * MaxPayload, MaxPayload));
+            payload.CopyTo(_payloads.AsSpan(offset));
+            _offsets[slot] = offset;
             _lengths[slot] = payload.Length;
             _sequences[slot] = sequence;
             _timestamps[slot] = rtpTimestamp;
             _markers[slot] = marker;
+            _write = offset + payload.Length;
             _count++;
         }
         if (wasEmpty)
@@ -105,7 +123,7 @@ public sealed class CallerFeed
             }
             int slot = _head;
             length = _lengths[slot];
-            _payloads.AsSpan(slot * MaxPayload, length).CopyTo(payload);
+            _payloads.AsSpan(_offsets[slot], length).CopyTo(payload);
             sequence = _sequences[slot];
             rtpTimestamp = _timestamps[slot];
             marker = _markers[slot];
@@ -113,6 +131,27 @@ public sealed class CallerFeed
             _count--;
             return true;
         }
+    }
+
+    /// <summary>
+    /// Where a payload of <paramref name="length"/> bytes fits after the newest frame (at <see cref="_write"/>, or from the
+    /// start once the end of the buffer is reached), or -1 when the feed must first drop its oldest frame. Under the lock.
+    /// </summary>
+    private int FreeOffset(int length)
+    {
+        if (_count == 0)
+        {
+            _write = 0;
+            return 0;
+        }
+        if (_count == Capacity)
+            return -1;
+        // Every payload has a byte, so the newest frame ends after the oldest one starts unless the payloads wrapped.
+        int read = _offsets[_head];
+        if (_write > read)
+            return length <= _payloads.Length - _write ? _write : length <= read ? 0 : -1;
+        // Wrapped: the free bytes lie between the newest frame's end and the oldest frame's start.
+        return length <= read - _write ? _write : -1;
     }
 
     /// <summary>

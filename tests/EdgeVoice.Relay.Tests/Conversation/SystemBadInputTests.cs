@@ -219,6 +219,9 @@ public sealed class SystemBadInputTests(ITestOutputHelper output)
             Assert.Equal("1", answer.Headers.RetryAfter?.ToString());
             Assert.Contains("every connected transceiver is full", await answer.Content.ReadAsStringAsync());
         }
+        // The offers can stall the caller, whose frames then come in a burst, and so does the reply that follows them:
+        // the caller's feed must keep the reply's start ("you said ...") for it to be heard whole.
+        Assert.Equal(0, Interlocked.Read(ref rig.Relay.Server.Counters.FeedDropped));
         turn.AssertHeardAndAnswered("call my mother");
         Assert.Equal(1, rig.Relay.Server.Sessions.Count);
         Assert.Equal(1, rig.TransceiverSessionsOpened);

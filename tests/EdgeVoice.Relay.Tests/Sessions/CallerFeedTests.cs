@@ -65,7 +65,7 @@ public sealed class CallerFeedTests
         {
             if (random.Next(3) > 0)
             {
-                var bytes = new byte[random.Next(0, 200)];
+                var bytes = new byte[random.Next(1, 200)];
                 random.NextBytes(bytes);
                 feed.Enqueue(next, 0, false, bytes);
                 if (model.Count == 8) model.Dequeue();
@@ -82,5 +82,93 @@ public sealed class CallerFeedTests
             }
             Assert.Equal(model.Count, feed.Count);
         }
+    }
+
+    [Fact]
+    public void A_five_second_reply_that_arrives_at_once_is_kept_whole_from_its_first_frame()
+    {
+        // A transceiver's reply follows the caller's frames; after a stall they all come at once.
+        var feed = new CallerFeed(() => { });
+        for (ushort s = 0; s < CallerFeed.DefaultCapacity; s++)
+            feed.Enqueue(s, s * 960u, s == 0, Frame(s, 200));
+        Assert.Equal(0, feed.Dropped);
+        Assert.Equal(CallerFeed.DefaultCapacity, feed.Count);
+        var payload = new byte[CallerFeed.MaxPayload];
+        for (ushort s = 0; s < CallerFeed.DefaultCapacity; s++)
+        {
+            Assert.True(feed.TryDequeue(payload, out int length, out ushort sequence, out _, out bool marker));
+            Assert.Equal((s, s == 0), (sequence, marker));
+            Assert.True(payload.AsSpan(0, length).SequenceEqual(Frame(s, 200)));
+        }
+    }
+
+    [Fact]
+    public void A_feed_full_of_bytes_drops_its_oldest_frames_until_the_new_one_fits()
+    {
+        var feed = new CallerFeed(() => { }, capacity: 100, bufferBytes: CallerFeed.MaxPayload);
+        for (ushort s = 0; s < 4; s++)
+            feed.Enqueue(s, 0, false, Frame(s, 300));
+        // 1200 bytes held; 700 more fit at the start once the three oldest frames are gone (the newest starts at 900).
+        feed.Enqueue(4, 0, false, Frame(4, 700));
+        Assert.Equal(3, feed.Dropped);
+        var payload = new byte[CallerFeed.MaxPayload];
+        foreach (var (expected, size) in ((ushort, int)[])[(3, 300), (4, 700)])
+        {
+            Assert.True(feed.TryDequeue(payload, out int length, out ushort sequence, out _, out _));
+            Assert.Equal((expected, size), (sequence, length));
+            Assert.True(payload.AsSpan(0, length).SequenceEqual(Frame(expected, size)));
+        }
+        Assert.False(feed.TryDequeue(payload, out _, out _, out _, out _));
+    }
+
+    [Fact]
+    public void Empty_payloads_are_no_frames_and_are_ignored()
+    {
+        int wakes = 0;
+        var feed = new CallerFeed(() => wakes++);
+        feed.Enqueue(1, 0, false, []);
+        Assert.Equal((0, 0L, 0), (feed.Count, feed.Dropped, wakes));
+    }
+
+    [Fact]
+    public void Random_use_of_a_small_buffer_keeps_frames_intact_in_order_and_drops_only_the_oldest()
+    {
+        var random = new Random(4321);
+        const int buffer = CallerFeed.MaxPayload + 500;
+        var feed = new CallerFeed(() => { }, capacity: 12, bufferBytes: buffer);
+        var sent = new Dictionary<ushort, byte[]>();
+        var payload = new byte[CallerFeed.MaxPayload];
+        ushort next = 0;
+        int lastOut = -1;
+        int taken = 0;
+        for (int i = 0; i < 20000; i++)
+        {
+            if (random.Next(5) > 1)
+            {
+                var bytes = new byte[random.Next(1, random.Next(2) == 0 ? 40 : CallerFeed.MaxPayload + 1)];
+                random.NextBytes(bytes);
+                sent[next] = bytes;
+                feed.Enqueue(next++, 0, false, bytes);
+            }
+            else if (feed.TryDequeue(payload, out int length, out ushort sequence, out _, out _))
+            {
+                // In order; whatever was skipped was older than every frame still held, so it was dropped.
+                Assert.True(sequence > lastOut, $"frame {sequence} after {lastOut}");
+                Assert.True(payload.AsSpan(0, length).SequenceEqual(sent[sequence]), $"frame {sequence} came out changed");
+                lastOut = sequence;
+                taken++;
+            }
+            Assert.InRange(feed.Count, 0, 12);
+            // Every frame is held, dropped or taken: none is lost without being counted.
+            Assert.Equal(next, taken + feed.Dropped + feed.Count);
+        }
+        Assert.True(feed.Dropped > 0, "the buffer never filled: the test did not exercise the drops");
+    }
+
+    private static byte[] Frame(ushort sequence, int length)
+    {
+        var bytes = new byte[length];
+        new Random(sequence).NextBytes(bytes);
+        return bytes;
     }
 }
