@@ -11,7 +11,7 @@ namespace EdgeVoice.Relay.Tests.EndToEnd;
 /// <summary>
 /// The published binary under a systemd-like supervisor: it reports READY=1 on NOTIFY_SOCKET once it serves,
 /// STOPPING=1 on SIGTERM, exits 0, and writes journald-style log lines (&lt;priority&gt; prefix). It starts in systemd's
-/// working directory, /, and watches nothing there.
+/// working directory, /, watches nothing there, and runs the workstation GC its project asks for.
 /// </summary>
 [Collection(EndToEndCollection.Name)]
 public sealed class SystemdNotifyTests(ITestOutputHelper output) : IDisposable
@@ -20,7 +20,7 @@ public sealed class SystemdNotifyTests(ITestOutputHelper output) : IDisposable
 
     [Fact]
     [Trait("Needs", "edgevoice-relay")]
-    public async Task Published_relay_started_in_root_notifies_ready_and_stopping_watches_no_files_and_logs_for_journald()
+    public async Task Published_relay_started_in_root_notifies_ready_and_stopping_watches_no_files_runs_no_GC_thread_and_logs_for_journald()
     {
         Assert.True(File.Exists(RepoPaths.PublishedRelay), $"publish the relay first: {RepoPaths.PublishedRelay}");
         string socketPath = Path.Combine(_temp.FullName, "notify.sock");
@@ -67,6 +67,9 @@ public sealed class SystemdNotifyTests(ITestOutputHelper output) : IDisposable
                 Assert.Equal("ok", await http.GetStringAsync($"http://{endpoints.Http}/healthz"));
             // The host's default appsettings*.json watch would be a recursive inotify watch on / (one per directory).
             Assert.Equal(0, InotifyWatches.Of(relayPid));
+            // Workstation non-concurrent GC (the csproj's choice): no server GC or background GC threads.
+            var threads = Directory.GetDirectories($"/proc/{relayPid}/task").Select(task => File.ReadAllText(Path.Combine(task, "comm")).Trim()).ToList();
+            Assert.DoesNotContain(threads, name => name.Contains("GC", StringComparison.Ordinal));
 
             Assert.True(ProcessSignals.Terminate(relayPid), "SIGTERM could not be sent");
             string stopping = await ReceiveAsync(notify, TimeSpan.FromSeconds(10));
