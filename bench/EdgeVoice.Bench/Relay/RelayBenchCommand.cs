@@ -22,6 +22,8 @@ internal static class RelayBenchCommand
           --relays LIST         edgevoice,pion (default both)
           --out DIR             where the JSON goes (artifacts/bench)
           --before PATH         also run this EdgeVoice binary (e.g. the build before a change) in the same run
+          --repeat N            rounds per scenario (1): each round runs every relay, in an order rotated per round, and the
+                                table shows each relay's median round (by CPU); every round's CPU figure is in the notes
           --batch-window W      media.batch_window for the EdgeVoice relay (not --before's), e.g. 10ms (default: the relay's own, 20ms);
                                 with --before artifacts/relay/edgevoice-relay it compares two windows on one binary in one run
         """;
@@ -60,6 +62,7 @@ internal static class RelayBenchCommand
         int stunBurst = int.Parse(Get(options, "stun-burst", "100"));
         int setups = int.Parse(Get(options, "setups", "40"));
         int aiortc = int.Parse(Get(options, "aiortc", "10"));
+        int repeat = Math.Max(1, int.Parse(Get(options, "repeat", "1")));
         var relays = Get(options, "relays", "edgevoice,pion").Split(',')
             .Select(r => r.Trim().ToLowerInvariant() == "pion" ? RelayKind.Pion : RelayKind.EdgeVoice).Distinct().ToList();
         string? before = options.TryGetValue("before", out string? b) ? Path.GetFullPath(b) : null;
@@ -79,16 +82,17 @@ internal static class RelayBenchCommand
             foreach (bool spread in spreads)
             foreach (int n in calls)
             {
-                var results = new Dictionary<RelayKind, EchoFigures>();
-                foreach (var kind in relays)
+                var runs = new Rounds<EchoFigures>(relays, repeat, r => r.CpuMsPerCallSecond);
+                foreach (var kind in runs.Order())
                 {
                     Console.WriteLine($"echo: {n} calls on {kind}, {(spread ? "spread" : "burst")} arrivals ({warmup.TotalSeconds} s warm-up, {measured.TotalSeconds} s measured) ...");
                     await using var relay = await RelayChild.StartAsync(kind, root, before, kind == RelayKind.EdgeVoice ? batchWindow : null);
                     var figures = await EchoScenario.RunAsync(relay, n, spread, warmup, measured);
-                    results[kind] = figures;
+                    runs.Add(kind, figures);
                     report.Raw(figures);
                     Console.WriteLine($"  {figures}");
                 }
+                var results = runs.Medians();
                 string s = $"echo, {n} calls, {(spread ? "spread" : "burst")}";
                 var ev = results.GetValueOrDefault(RelayKind.EdgeVoice);
                 var pion = results.GetValueOrDefault(RelayKind.Pion);
@@ -102,6 +106,7 @@ internal static class RelayBenchCommand
                 report.Add(figure("echo RTT p99", "ms", r => r.RttP99Ms, "", null));
                 report.Add(figure("echo loss", "%", r => r.Loss * 100, "", null));
                 report.Note($"{s}: load average EdgeVoice [{ev?.LoadAverage}] pion [{pion?.LoadAverage}]; EdgeVoice media thread wake-ups/s {BenchReport.Format(ev?.MediaThreadWakeupsPerSecond ?? double.NaN)}");
+                runs.Note(report, s, "relay CPU per call-second (ms)");
             }
         }
 
@@ -109,16 +114,17 @@ internal static class RelayBenchCommand
         {
             Console.WriteLine($"stun: building {stunCount} forged binding requests ...");
             var datagrams = ForgedStunScenario.Build(stunCount);
-            var results = new Dictionary<RelayKind, ForgedStunFigures>();
-            foreach (var kind in relays)
+            var runs = new Rounds<ForgedStunFigures>(relays, repeat, r => r.CpuUsPerDatagram);
+            foreach (var kind in runs.Order())
             {
                 Console.WriteLine($"stun: {stunCount} forged checks at {stunRate}/s on {kind} ...");
                 await using var relay = await RelayChild.StartAsync(kind, root, before, kind == RelayKind.EdgeVoice ? batchWindow : null);
                 var figures = await ForgedStunScenario.RunAsync(relay, datagrams, stunRate, stunBurst);
-                results[kind] = figures;
+                runs.Add(kind, figures);
                 report.Raw(figures);
                 Console.WriteLine($"  {figures}");
             }
+            var results = runs.Medians();
             var ev = results.GetValueOrDefault(RelayKind.EdgeVoice);
             var pion = results.GetValueOrDefault(RelayKind.Pion);
             const string s = "forged STUN";
@@ -135,35 +141,42 @@ internal static class RelayBenchCommand
             if (pion is not null)
                 report.Note($"{s}: pion live calls after = {pion.LiveCalls}, setups +{pion.CallsConnectedDelta}");
             report.Note($"{s}: load average EdgeVoice [{ev?.LoadAverage}] pion [{pion?.LoadAverage}]");
+            runs.Note(report, s, "relay CPU per forged datagram (us)");
         }
 
         if (scenarios.Contains("setup"))
         {
             string temp = Directory.CreateTempSubdirectory("edgevoice-bench-wav-").FullName;
             string wav = SetupScenario.WriteToneWav(temp);
-            var synthetic = new Dictionary<RelayKind, SetupFigures>();
-            var viaAiortc = new Dictionary<RelayKind, SetupFigures>();
-            foreach (var kind in relays)
+            var synthetic = new Rounds<SetupFigures>(relays, repeat, r => r.CpuMsPerCall);
+            var viaAiortc = new Rounds<SetupFigures>(relays, repeat, r => r.SetupP50Ms);
+            foreach (var kind in synthetic.Order())
             {
                 await using var relay = await RelayChild.StartAsync(kind, root, before, kind == RelayKind.EdgeVoice ? batchWindow : null);
                 Console.WriteLine($"setup: {setups} synthetic (SyntheticCaller) setups on {kind} ...");
                 // Enough warm-up calls that the bench's own caller code is at tier-1 JIT for every relay: with 3, the
                 // relay measured first met a slower caller (tier-0 code, background JIT) and showed more CPU per setup.
-                synthetic[kind] = await SetupScenario.RunSyntheticAsync(relay, setups, warmupCalls: 60);
-                report.Raw(synthetic[kind]);
-                Console.WriteLine($"  p50 {synthetic[kind].SetupP50Ms:F1} ms, CPU/setup {synthetic[kind].CpuMsPerCall:F2} ms");
+                var figures = await SetupScenario.RunSyntheticAsync(relay, setups, warmupCalls: 60);
+                synthetic.Add(kind, figures);
+                report.Raw(figures);
+                Console.WriteLine($"  p50 {figures.SetupP50Ms:F1} ms, CPU/setup {figures.CpuMsPerCall:F2} ms");
                 if (aiortc > 0)
                 {
                     Console.WriteLine($"setup: {aiortc} aiortc calls on {kind} ...");
-                    viaAiortc[kind] = await SetupScenario.RunAiortcAsync(relay, root, wav, aiortc, mediaSeconds: 0.5);
-                    report.Raw(viaAiortc[kind]);
-                    Console.WriteLine($"  p50 {viaAiortc[kind].SetupP50Ms:F1} ms, failed {viaAiortc[kind].Failed} {string.Join("; ", viaAiortc[kind].Errors)}");
+                    var called = await SetupScenario.RunAiortcAsync(relay, root, wav, aiortc, mediaSeconds: 0.5);
+                    viaAiortc.Add(kind, called);
+                    report.Raw(called);
+                    Console.WriteLine($"  p50 {called.SetupP50Ms:F1} ms, failed {called.Failed} {string.Join("; ", called.Errors)}");
                 }
             }
             Directory.Delete(temp, recursive: true);
-            AddSetup(report, "setup, synthetic caller", synthetic, cpuTarget: true);
+            AddSetup(report, "setup, synthetic caller", synthetic.Medians(), cpuTarget: true);
+            synthetic.Note(report, "setup, synthetic caller", "relay CPU per setup (ms)");
             if (aiortc > 0)
-                AddSetup(report, "setup, aiortc", viaAiortc, cpuTarget: false);
+            {
+                AddSetup(report, "setup, aiortc", viaAiortc.Medians(), cpuTarget: false);
+                viaAiortc.Note(report, "setup, aiortc", "POST -> connected p50 (ms)");
+            }
         }
 
         report.Print();
@@ -208,5 +221,37 @@ internal static class RelayBenchCommand
             }
         }
         throw new InvalidOperationException("EdgeVoice.sln not found above the current directory: run from a checkout");
+    }
+
+    /// <summary>
+    /// Each relay's results over the rounds of one scenario. The order rotates each round, so no relay always runs first
+    /// (or right after a given other one); the median round, by <c>key</c>, stands for the relay.
+    /// </summary>
+    private sealed class Rounds<T>(List<RelayKind> relays, int repeat, Func<T, double> key) where T : class
+    {
+        private readonly Dictionary<RelayKind, List<T>> _runs = relays.ToDictionary(kind => kind, _ => new List<T>());
+
+        public IEnumerable<RelayKind> Order()
+        {
+            for (int round = 0; round < repeat; round++)
+            {
+                for (int i = 0; i < relays.Count; i++)
+                    yield return relays[(i + round) % relays.Count];
+            }
+        }
+
+        public void Add(RelayKind kind, T result) => _runs[kind].Add(result);
+
+        /// <summary>Each relay's median round (the lower middle one for an even count).</summary>
+        public Dictionary<RelayKind, T> Medians() => _runs.Where(p => p.Value.Count > 0)
+            .ToDictionary(p => p.Key, p => p.Value.OrderBy(key).ElementAt((p.Value.Count - 1) / 2));
+
+        public void Note(BenchReport report, string scenario, string metric)
+        {
+            if (repeat == 1)
+                return;
+            report.Note($"{scenario}: {metric} in each of {repeat} rounds: " + string.Join("; ",
+                _runs.Select(p => $"{p.Key} {string.Join(' ', p.Value.Select(r => BenchReport.Format(key(r))))}")));
+        }
     }
 }
