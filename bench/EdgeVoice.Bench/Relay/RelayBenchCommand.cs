@@ -19,6 +19,7 @@ internal static class RelayBenchCommand
           --stun-rate R         forged datagrams per second (20000), sent in bursts of --stun-burst (100)
           --setups K            sequential synthetic (SyntheticCaller) setups (40)
           --aiortc M            sequential aiortc calls, 0 to skip (10)
+          --chromium C          sequential headless Chromium calls, 0 to skip (10)
           --relays LIST         edgevoice,pion (default both)
           --out DIR             where the JSON goes (artifacts/bench)
           --before PATH         also run this EdgeVoice binary (e.g. the build before a change) in the same run
@@ -62,6 +63,7 @@ internal static class RelayBenchCommand
         int stunBurst = int.Parse(Get(options, "stun-burst", "100"));
         int setups = int.Parse(Get(options, "setups", "40"));
         int aiortc = int.Parse(Get(options, "aiortc", "10"));
+        int chromium = int.Parse(Get(options, "chromium", "10"));
         int repeat = Math.Max(1, int.Parse(Get(options, "repeat", "1")));
         var relays = Get(options, "relays", "edgevoice,pion").Split(',')
             .Select(r => r.Trim().ToLowerInvariant() == "pion" ? RelayKind.Pion : RelayKind.EdgeVoice).Distinct().ToList();
@@ -150,6 +152,7 @@ internal static class RelayBenchCommand
             string wav = SetupScenario.WriteToneWav(temp);
             var synthetic = new Rounds<SetupFigures>(relays, repeat, r => r.CpuMsPerCall);
             var viaAiortc = new Rounds<SetupFigures>(relays, repeat, r => r.SetupP50Ms);
+            var viaChromium = new Rounds<SetupFigures>(relays, repeat, r => r.SetupP50Ms);
             foreach (var kind in synthetic.Order())
             {
                 await using var relay = await RelayChild.StartAsync(kind, root, before, kind == RelayKind.EdgeVoice ? batchWindow : null);
@@ -168,14 +171,27 @@ internal static class RelayBenchCommand
                     report.Raw(called);
                     Console.WriteLine($"  p50 {called.SetupP50Ms:F1} ms, failed {called.Failed} {string.Join("; ", called.Errors)}");
                 }
+                if (chromium > 0)
+                {
+                    Console.WriteLine($"setup: {chromium} headless Chromium calls on {kind} ...");
+                    var called = await SetupScenario.RunChromiumAsync(relay, root, wav, chromium, warmupCalls: 3);
+                    viaChromium.Add(kind, called);
+                    report.Raw(called);
+                    Console.WriteLine($"  p50 {called.SetupP50Ms:F1} ms, failed {called.Failed} {string.Join("; ", called.Errors)}");
+                }
             }
             Directory.Delete(temp, recursive: true);
             AddSetup(report, "setup, synthetic caller", synthetic.Medians(), cpuTarget: true);
             synthetic.Note(report, "setup, synthetic caller", "relay CPU per setup (ms)");
             if (aiortc > 0)
             {
-                AddSetup(report, "setup, aiortc", viaAiortc.Medians(), cpuTarget: false);
+                AddSetup(report, "setup, aiortc", viaAiortc.Medians(), cpuTarget: false, "relay CPU per call (0.5 s media)");
                 viaAiortc.Note(report, "setup, aiortc", "POST -> connected p50 (ms)");
+            }
+            if (chromium > 0)
+            {
+                AddSetup(report, "setup, Chromium", viaChromium.Medians(), cpuTarget: false, "relay CPU per call (to hang-up)");
+                viaChromium.Note(report, "setup, Chromium", "POST -> connected p50 (ms)");
             }
         }
 
@@ -185,7 +201,7 @@ internal static class RelayBenchCommand
         return 0;
     }
 
-    private static void AddSetup(BenchReport report, string s, Dictionary<RelayKind, SetupFigures> results, bool cpuTarget)
+    private static void AddSetup(BenchReport report, string s, Dictionary<RelayKind, SetupFigures> results, bool cpuTarget, string cpuMetric = "relay CPU per setup (+hang-up)")
     {
         var ev = results.GetValueOrDefault(RelayKind.EdgeVoice);
         var pion = results.GetValueOrDefault(RelayKind.Pion);
@@ -193,7 +209,7 @@ internal static class RelayBenchCommand
         var figure = Pick(results, s);
         report.Add(figure("POST -> connected p50", "ms", r => r.SetupP50Ms, "EV no slower than pion", both ? ev!.SetupP50Ms <= pion!.SetupP50Ms : null));
         report.Add(figure("POST -> connected p90", "ms", r => r.SetupP90Ms, "", null));
-        report.Add(figure(cpuTarget ? "relay CPU per setup (+hang-up)" : "relay CPU per call (0.5 s media)", "ms", r => r.CpuMsPerCall,
+        report.Add(figure(cpuMetric, "ms", r => r.CpuMsPerCall,
             cpuTarget ? "EV <= 2 ms" : "", cpuTarget && ev is not null ? ev.CpuMsPerCall <= 2 : null));
         report.Note($"{s}: calls EdgeVoice {ev?.Calls} (failed {ev?.Failed}), pion {pion?.Calls} (failed {pion?.Failed}); " +
             $"load average EdgeVoice [{ev?.LoadAverage}] pion [{pion?.LoadAverage}]");

@@ -72,6 +72,46 @@ internal static class SetupScenario
         return Figures(relay, "aiortc", setups, errors, delta);
     }
 
+    /// <summary>
+    /// Headless Chromium (tests/clients/call.html and call.js, as the end-to-end tests call): setupMs is the page's POST →
+    /// RTCPeerConnection "connected"; each call is hung up (DELETE, close) before the next. The page is a file and the
+    /// browser runs without web security, so it can call pion_relay, which answers no CORS preflight, like EdgeVoice.
+    /// </summary>
+    public static async Task<SetupFigures> RunChromiumAsync(RelayChild relay, string root, string wav, int calls, int warmupCalls)
+    {
+        using var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+        await using var browser = await ChromiumBrowser.LaunchAsync(playwright, wav, "--disable-web-security");
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(new Uri(Path.Combine(root, "tests", "clients", "call.html")).AbsoluteUri);
+        await page.WaitForFunctionAsync("() => window.edgeVoice !== undefined");
+        var call = new { relayUrl = relay.BaseUri.ToString().TrimEnd('/'), key = relay.Key };
+        var setups = new List<double>();
+        var errors = new List<string>();
+        CpuSample cpuBefore = relay.Cpu();
+        for (int i = -warmupCalls; i < calls; i++)
+        {
+            if (i == 0)
+                cpuBefore = relay.Cpu();
+            try
+            {
+                var started = await page.EvaluateAsync<JsonElement>("args => window.edgeVoice.startCall(args)", call);
+                var ended = await page.EvaluateAsync<JsonElement>("args => window.edgeVoice.hangUp(args)", new { index = started.GetProperty("index").GetInt32() });
+                if (ended.GetProperty("deleteStatus").GetInt32() != 204)
+                    throw new InvalidOperationException($"DELETE returned {ended.GetProperty("deleteStatus")}");
+                if (i >= 0)
+                    setups.Add(started.GetProperty("setupMs").GetDouble());
+            }
+            catch (Exception e) when (e is Microsoft.Playwright.PlaywrightException or InvalidOperationException)
+            {
+                if (i >= 0)
+                    errors.Add(e.Message.Split('\n')[0]);
+            }
+        }
+        await Task.Delay(300);
+        var delta = relay.Cpu() - cpuBefore;
+        return Figures(relay, "chromium", setups, errors, delta);
+    }
+
     private static SetupFigures Figures(RelayChild relay, string caller, List<double> setups, List<string> errors, CpuDelta delta)
     {
         var sorted = setups.Order().ToArray();

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using EdgeVoice.Relay.Tests.Relay;
 using EdgeVoice.Relay.Tests.Support;
+using EdgeVoice.Testing;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 
@@ -36,7 +37,7 @@ public sealed class ChromiumFailoverTests(PlaywrightDriver driver, ITestOutputHe
     {
         await using var rig = await ClusterRig.StartAsync(transceiverCount: 2, sessions: 1, publishedRelay: true, output: output);
         string microphone = await FakeMicrophone.QuestionAsync(_temp.FullName, Question, silenceBeforeSeconds: 2, silenceAfterSeconds: 8);
-        var browser = await ChromiumCaller.LaunchBrowserAsync(driver.Playwright, microphone);
+        var browser = await ChromiumBrowser.LaunchAsync(driver.Playwright, microphone);
         try
         {
             var page = await browser.NewPageAsync();

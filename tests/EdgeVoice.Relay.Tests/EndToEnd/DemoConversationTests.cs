@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using EdgeVoice.Relay.Tests.Conversation;
 using EdgeVoice.Relay.Tests.Support;
+using EdgeVoice.Testing;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 
@@ -23,7 +24,7 @@ public sealed class DemoConversationTests(PlaywrightDriver driver, ITestOutputHe
     {
         await using var rig = await ConversationRig.StartAsync(publishedRelay: true, output: output);
         string question = await FakeMicrophone.QuestionAsync(_temp.FullName, "what time is it", silenceBeforeSeconds: 1, silenceAfterSeconds: 4);
-        var browser = await ChromiumCaller.LaunchBrowserAsync(driver.Playwright, question);
+        var browser = await ChromiumBrowser.LaunchAsync(driver.Playwright, question);
         try
         {
             var page = await browser.NewPageAsync();
@@ -73,7 +74,7 @@ public sealed class DemoConversationTests(PlaywrightDriver driver, ITestOutputHe
         await using var rig = await ConversationRig.StartAsync(publishedRelay: true, output: output, throughCables: true);
         // A silent microphone: the agent has nothing to answer, so the notice is all the caller hears.
         string silence = await FakeMicrophone.SilenceAsync(_temp.FullName, 3);
-        var browser = await ChromiumCaller.LaunchBrowserAsync(driver.Playwright, silence);
+        var browser = await ChromiumBrowser.LaunchAsync(driver.Playwright, silence);
         try
         {
             var page = await browser.NewPageAsync();

@@ -1,4 +1,5 @@
 using EdgeVoice.Relay.Tests.Support;
+using EdgeVoice.Testing;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 
@@ -14,7 +15,7 @@ public sealed class DemoPageTests(PlaywrightDriver driver, ITestOutputHelper out
     public async Task Demo_page_calls_with_a_client_token_hears_packets_and_hangs_up()
     {
         await using var relay = await RelayProcess.StartAsync(output);
-        var browser = await ChromiumCaller.LaunchBrowserAsync(driver.Playwright, ToneWav.Write(_temp.FullName, 600));
+        var browser = await ChromiumBrowser.LaunchAsync(driver.Playwright, ToneWav.Write(_temp.FullName, 600));
         try
         {
             var page = await browser.NewPageAsync();

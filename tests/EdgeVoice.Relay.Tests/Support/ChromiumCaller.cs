@@ -1,3 +1,4 @@
+using EdgeVoice.Testing;
 using Microsoft.Playwright;
 
 namespace EdgeVoice.Relay.Tests.Support;
@@ -8,8 +9,6 @@ namespace EdgeVoice.Relay.Tests.Support;
 /// </summary>
 public sealed class ChromiumCaller : IAsyncDisposable
 {
-    public const string ExecutablePath = "/usr/bin/chromium";
-
     private readonly IBrowser _browser;
     private readonly List<string> _console = [];
 
@@ -29,33 +28,10 @@ public sealed class ChromiumCaller : IAsyncDisposable
         get { lock (_console) { return string.Join('\n', _console); } }
     }
 
-    /// <summary>Debian's Chromium, headless, with a fake microphone playing <paramref name="microphoneWav"/> (48 kHz mono).</summary>
-    public static Task<IBrowser> LaunchBrowserAsync(IPlaywright playwright, string microphoneWav) =>
-        playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ExecutablePath,
-            Headless = true,
-            Args =
-            [
-                "--no-sandbox", // CI runs as root
-                "--use-fake-ui-for-media-stream",
-                "--use-fake-device-for-media-stream",
-                $"--use-file-for-fake-audio-capture={microphoneWav}",
-                "--autoplay-policy=no-user-gesture-required",
-                // Keeps the ICE pair on 127.0.0.1 when the machine has other interfaces.
-                "--webrtc-ip-handling-policy=default_public_interface_only",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--disable-gpu",
-            ],
-        });
-
     /// <param name="record">Record what the page plays of each remote audio track (<see cref="ReceivedAudio.ReadAsync"/>).</param>
     public static async Task<ChromiumCaller> LaunchAsync(IPlaywright playwright, string microphoneWav, Uri page, bool record = false)
     {
-        var browser = await LaunchBrowserAsync(playwright, microphoneWav);
+        var browser = await ChromiumBrowser.LaunchAsync(playwright, microphoneWav);
         try
         {
             var tab = await browser.NewPageAsync();
