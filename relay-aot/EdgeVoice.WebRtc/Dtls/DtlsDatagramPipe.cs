@@ -3,7 +3,12 @@ using Org.BouncyCastle.Tls;
 
 namespace EdgeVoice.WebRtc.Dtls;
 
-/// <summary>BouncyCastle's blocking DatagramTransport, fed from the facade's HandleInput and drained by TryPollTransmit.</summary>
+/// <summary>
+/// BouncyCastle's blocking DatagramTransport, fed from the facade's HandleInput and drained by TryPollTransmit. What
+/// BouncyCastle sends is handed on (<c>send</c>) at once but announced (<c>flush</c>) once per flight: when the worker
+/// next reads (a flight ends with a wait for the peer's answer), so the owner wakes once per flight, not per datagram.
+/// Whoever drives BouncyCastle announces what a call that ends without a read has sent (the last flight, close_notify).
+/// </summary>
 internal sealed class DtlsDatagramPipe : DatagramTransport
 {
     /// <summary>WebRTC keeps DTLS datagrams under a typical path MTU; BouncyCastle fragments handshake messages to this.</summary>
@@ -18,10 +23,16 @@ internal sealed class DtlsDatagramPipe : DatagramTransport
     private int _inboxCount;
     private readonly CancellationTokenSource _cancel = new();
     private readonly Action<byte[]> _send;
+    private readonly Action? _flush;
+    private volatile bool _sentSinceFlush;
     private volatile bool _muted;
     private volatile bool _closedByTls;
 
-    public DtlsDatagramPipe(Action<byte[]> send) => _send = send;
+    public DtlsDatagramPipe(Action<byte[]> send, Action? flush = null)
+    {
+        _send = send;
+        _flush = flush;
+    }
 
     public bool HasInput => Volatile.Read(ref _inboxCount) > 0;
 
@@ -59,6 +70,11 @@ internal sealed class DtlsDatagramPipe : DatagramTransport
     /// <summary>One consumer at a time (the handshake, then the record pump); throws OperationCanceledException after <see cref="Cancel"/>.</summary>
     public int Receive(Span<byte> buffer, int waitMillis)
     {
+        if (_sentSinceFlush)
+        {
+            _sentSinceFlush = false;
+            _flush?.Invoke();
+        }
         // A zero wait means "forever" to BouncyCastle.
         long deadline = waitMillis == 0 ? long.MaxValue : Environment.TickCount64 + waitMillis;
         byte[]? datagram;
@@ -92,8 +108,10 @@ internal sealed class DtlsDatagramPipe : DatagramTransport
 
     public void Send(ReadOnlySpan<byte> buffer)
     {
-        if (!_muted)
-            _send(buffer.ToArray());
+        if (_muted)
+            return;
+        _send(buffer.ToArray());
+        _sentSinceFlush = true;
     }
 
     public void Close() => _closedByTls = true;

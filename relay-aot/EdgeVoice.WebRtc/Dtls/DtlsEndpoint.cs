@@ -39,11 +39,9 @@ public abstract class DtlsEndpoint
             throw new ArgumentOutOfRangeException(nameof(handshakeTimeout), handshakeTimeout, "the handshake timeout must be positive");
         HandshakeTimeout = handshakeTimeout;
         _outputReady = outputReady;
-        _pipe = new DtlsDatagramPipe(datagram =>
-        {
-            _transmit.Enqueue(datagram);
-            Signal();
-        });
+        // One wake per flight: the pipe announces its datagrams when the worker next reads, and RunHandshake and Pump
+        // signal when they return.
+        _pipe = new DtlsDatagramPipe(_transmit.Enqueue, Signal);
     }
 
     public TimeSpan HandshakeTimeout { get; }

@@ -28,6 +28,18 @@ public class DtlsHandshakeTests : IClassFixture<DtlsWarmHandshake>
     }
 
     [Fact]
+    public void The_server_wakes_its_owner_once_per_flight_not_once_per_datagram()
+    {
+        var link = new DtlsLink();
+        link.Start();
+        Assert.True(link.RunUntil(l => l.BothConnected), Describe(link));
+        // Flight 2 (ServerHello .. ServerHelloDone) when the worker waits for the client's answer; flight 4
+        // (ChangeCipherSpec, Finished) together with the Connected event when the handshake returns.
+        Assert.True(link.ServerWakes <= 2, $"{link.ServerWakes} wakes for {link.ToClient.Count} datagrams");
+        Assert.True(link.ToClient.Count > link.ServerWakes, $"{link.ServerWakes} wakes for {link.ToClient.Count} datagrams");
+    }
+
+    [Fact]
     public void ServerPrefersGcmEvenWhenTheClientListsCmFirst()
     {
         var link = new DtlsLink(clientProfiles: [SrtpProfile.Aes128CmHmacSha1_80, SrtpProfile.AeadAes128Gcm]);

@@ -7,6 +7,7 @@ namespace EdgeVoice.WebRtc.Tests.Dtls;
 internal sealed class DtlsLink
 {
     private readonly SemaphoreSlim _ready = new(0);
+    private int _serverWakes;
 
     public static readonly DtlsCertificate ClientCertificate = DtlsCertificate.Generate(DateTimeOffset.UtcNow, TimeSpan.FromDays(30), "test client");
     public static readonly DtlsCertificate ServerCertificate = DtlsCertificate.Generate(DateTimeOffset.UtcNow, TimeSpan.FromDays(30), "test relay");
@@ -20,17 +21,25 @@ internal sealed class DtlsLink
         DtlsCertificate? serverCertificate = null)
     {
         Action wake = () => _ready.Release();
+        Action serverWake = () =>
+        {
+            Interlocked.Increment(ref _serverWakes);
+            _ready.Release();
+        };
         Client = new DtlsClient(ClientCertificate, serverFingerprintInAnswer ?? ServerCertificate.Fingerprint, clientProfiles, TimeSpan.FromSeconds(10), wake)
         {
             InitialRetransmit = retransmit ?? TimeSpan.FromSeconds(1),
         };
-        Server = new DtlsServer(serverCertificate ?? ServerCertificate, clientFingerprintInOffer ?? ClientCertificate.Fingerprint, serverProfiles, TimeSpan.FromSeconds(10), wake)
+        Server = new DtlsServer(serverCertificate ?? ServerCertificate, clientFingerprintInOffer ?? ClientCertificate.Fingerprint, serverProfiles, TimeSpan.FromSeconds(10), serverWake)
         {
             InitialRetransmit = retransmit ?? TimeSpan.FromSeconds(1),
         };
     }
 
     public DtlsClient Client { get; }
+
+    /// <summary>How often the server's worker woke its owner (its outputReady callback).</summary>
+    public int ServerWakes => Volatile.Read(ref _serverWakes);
 
     public DtlsServer Server { get; }
 
