@@ -4,7 +4,7 @@
 # Publishes the relay into artifacts/relay when missing or older than its sources (EDGEVOICE_REPUBLISH=1 forces it),
 # builds the baselines (bench/baselines.sh), then runs `EdgeVoice.Bench relay`. Figures: stdout and artifacts/bench/relay-DATE.json.
 # Needs: dotnet SDK, clang + zlib1g-dev (Native AOT), gcc libsrtp2-dev libssl-dev golang-go golang-github-pion-webrtc.v3-dev
-# (baselines), python3-aiortc + python3-numpy for /usr/bin/python3 (setup scenario).
+# (baselines), python3-aiortc + python3-numpy for /usr/bin/python3 and chromium (setup scenario).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
