@@ -153,6 +153,16 @@ internal static class RelayBenchCommand
             var synthetic = new Rounds<SetupFigures>(relays, repeat, r => r.CpuMsPerCall);
             var viaAiortc = new Rounds<SetupFigures>(relays, repeat, r => r.SetupP50Ms);
             var viaChromium = new Rounds<SetupFigures>(relays, repeat, r => r.SetupP50Ms);
+            async Task CallersAsync(string callers, int count, Rounds<SetupFigures> rounds, RelayKind kind, Func<Task<SetupFigures>> run)
+            {
+                if (count <= 0)
+                    return;
+                Console.WriteLine($"setup: {count} {callers} calls on {kind} ...");
+                var called = await run();
+                rounds.Add(kind, called);
+                report.Raw(called);
+                Console.WriteLine($"  p50 {called.SetupP50Ms:F1} ms, failed {called.Failed} {string.Join("; ", called.Errors)}");
+            }
             foreach (var kind in synthetic.Order())
             {
                 await using var relay = await RelayChild.StartAsync(kind, root, before, kind == RelayKind.EdgeVoice ? batchWindow : null);
@@ -163,22 +173,8 @@ internal static class RelayBenchCommand
                 synthetic.Add(kind, figures);
                 report.Raw(figures);
                 Console.WriteLine($"  p50 {figures.SetupP50Ms:F1} ms, CPU/setup {figures.CpuMsPerCall:F2} ms");
-                if (aiortc > 0)
-                {
-                    Console.WriteLine($"setup: {aiortc} aiortc calls on {kind} ...");
-                    var called = await SetupScenario.RunAiortcAsync(relay, root, wav, aiortc, mediaSeconds: 0.5);
-                    viaAiortc.Add(kind, called);
-                    report.Raw(called);
-                    Console.WriteLine($"  p50 {called.SetupP50Ms:F1} ms, failed {called.Failed} {string.Join("; ", called.Errors)}");
-                }
-                if (chromium > 0)
-                {
-                    Console.WriteLine($"setup: {chromium} headless Chromium calls on {kind} ...");
-                    var called = await SetupScenario.RunChromiumAsync(relay, root, wav, chromium, warmupCalls: 3);
-                    viaChromium.Add(kind, called);
-                    report.Raw(called);
-                    Console.WriteLine($"  p50 {called.SetupP50Ms:F1} ms, failed {called.Failed} {string.Join("; ", called.Errors)}");
-                }
+                await CallersAsync("aiortc", aiortc, viaAiortc, kind, () => SetupScenario.RunAiortcAsync(relay, root, wav, aiortc, mediaSeconds: 0.5));
+                await CallersAsync("headless Chromium", chromium, viaChromium, kind, () => SetupScenario.RunChromiumAsync(relay, root, wav, chromium, warmupCalls: 3));
             }
             Directory.Delete(temp, recursive: true);
             AddSetup(report, "setup, synthetic caller", synthetic.Medians(), cpuTarget: true);
