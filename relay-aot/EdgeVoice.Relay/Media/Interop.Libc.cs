@@ -42,8 +42,6 @@ internal static unsafe partial class Libc
         public uint Length;
     }
 
-    public const int CLOCK_MONOTONIC = 1;
-
     [StructLayout(LayoutKind.Sequential)]
     public struct TimeSpec
     {
@@ -68,14 +66,21 @@ internal static unsafe partial class Libc
     [LibraryImport(Library, SetLastError = true)]
     public static partial int poll(PollFd* fds, nuint count, int timeoutMilliseconds);
 
-    [LibraryImport(Library)]
-    public static partial int clock_nanosleep(int clock, int flags, TimeSpec* request, TimeSpec* remaining);
+    [LibraryImport(Library, SetLastError = true)]
+    public static partial int ppoll(PollFd* fds, nuint count, TimeSpec* timeout, void* signalMask);
 
-    /// <summary>Sleeps without the runtime's wait machinery (a condition variable per sleep): one system call.</summary>
-    public static void Sleep(TimeSpan duration)
+    /// <summary>
+    /// Sleeps for <paramref name="duration"/> unless <paramref name="wake"/> is signalled first (then drains it and returns
+    /// true): one system call, like a plain sleep, without the runtime's wait machinery.
+    /// </summary>
+    public static bool SleepUnless(EventFdHandle wake, TimeSpan duration)
     {
-        var request = new TimeSpec { Seconds = duration.Ticks / TimeSpan.TicksPerSecond, Nanoseconds = duration.Ticks % TimeSpan.TicksPerSecond * 100 };
-        clock_nanosleep(CLOCK_MONOTONIC, 0, &request, null);
+        var timeout = new TimeSpec { Seconds = duration.Ticks / TimeSpan.TicksPerSecond, Nanoseconds = duration.Ticks % TimeSpan.TicksPerSecond * 100 };
+        var fd = new PollFd { Fd = wake.Fd, Events = POLLIN };
+        if (ppoll(&fd, 1, &timeout, null) <= 0)
+            return false;
+        wake.Drain();
+        return true;
     }
 
     [LibraryImport(Library, SetLastError = true)]

@@ -288,7 +288,7 @@ internal sealed class CallSession : ICallerOutput
         }
     }
 
-    /// <summary>Sends the feed's frames that are due (<see cref="FeedPacer"/>): one per 20 ms from the first, which waits for the loop's next tick.</summary>
+    /// <summary>Sends the feed's frames that are due (<see cref="FeedPacer"/>): a talkspurt's first at once, then one per 20 ms on the loop's tick grid.</summary>
     private void SendFeed(TimeSpan now)
     {
         while (_feedPacer.IsDue(now, PacingTick)
@@ -296,6 +296,7 @@ internal sealed class CallSession : ICallerOutput
         {
             SendToCaller(new MediaFrame(sequence, timestamp, marker, _feedPayload.AsSpan(0, length)));
             _feedPacer.Sent(_feed.Count);
+            _feed.PacedUntil(_feedPacer.NextDue + FeedPacer.Slack);
         }
     }
 

@@ -20,7 +20,10 @@ public sealed class CallerFeed
 
     private readonly Lock _gate = new();
     private readonly Action _wakeLoop;
+    private readonly Action? _wakeNow;
+    private readonly Func<TimeSpan>? _clock;
     private readonly Action? _onDropped;
+    private long _pacedUntil = long.MinValue;
     private readonly byte[] _payloads;
     private readonly int[] _offsets;
     private readonly int[] _lengths;
@@ -40,11 +43,18 @@ public sealed class CallerFeed
     /// <param name="capacity">Frames held at most.</param>
     /// <param name="bufferBytes">Payload bytes held at most (at least <see cref="MaxPayload"/>).</param>
     /// <param name="onDropped">Called for each dropped frame (the relay's drop counter); any thread.</param>
-    public CallerFeed(Action wakeLoop, int capacity = DefaultCapacity, int bufferBytes = DefaultBufferBytes, Action? onDropped = null)
+    /// <param name="wakeNow">Like <paramref name="wakeLoop"/>, for the first frame of a talkspurt (see <see cref="PacedUntil"/>): the loop sends it at once.</param>
+    /// <param name="clock">The media loop's clock, which <see cref="PacedUntil"/> is on; needed with <paramref name="wakeNow"/>.</param>
+    public CallerFeed(Action wakeLoop, int capacity = DefaultCapacity, int bufferBytes = DefaultBufferBytes, Action? onDropped = null,
+        Action? wakeNow = null, Func<TimeSpan>? clock = null)
     {
+        if ((wakeNow is null) != (clock is null))
+            throw new ArgumentException("wakeNow needs the loop's clock, and the clock is only for wakeNow");
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(bufferBytes, MaxPayload);
         _wakeLoop = wakeLoop;
+        _wakeNow = wakeNow;
+        _clock = clock;
         _onDropped = onDropped;
         // On the pinned heap: a call's 64 KiB is neither zeroed (bytes are read only after they are written) nor copied
         // by the GC as the call ages from generation 0 to 2.
@@ -106,9 +116,20 @@ public sealed class CallerFeed
             _write = offset + payload.Length;
             _count++;
         }
-        if (wasEmpty)
+        if (!wasEmpty)
+            return;
+        // A frame after a pause starts a talkspurt: it goes out at once. One within a paced stream waits for its slot.
+        if (_wakeNow is not null && _clock!().Ticks > Volatile.Read(ref _pacedUntil))
+            _wakeNow();
+        else
             _wakeLoop();
     }
+
+    /// <summary>
+    /// Until when the media loop keeps this feed's frames on its pacing grid (the next frame's slot plus the slack after
+    /// which pacing restarts); a frame that arrives later starts a talkspurt. Media loop only.
+    /// </summary>
+    public void PacedUntil(TimeSpan until) => Volatile.Write(ref _pacedUntil, until.Ticks);
 
     /// <summary>Takes the oldest frame into <paramref name="payload"/> (at least <see cref="MaxPayload"/> bytes); media loop only.</summary>
     public bool TryDequeue(Span<byte> payload, out int length, out ushort sequence, out uint rtpTimestamp, out bool marker)

@@ -61,7 +61,7 @@ internal sealed class CallAdmission
                 var now = _loop.Now;
                 var ice = new IceLiteAgent(ufrag, password, offer.IceUfrag, now, _settings.Ice);
                 var dtls = new DtlsServer(_certificate, clientFingerprint, ProfilePreference, _settings.HandshakeTimeout, _loop.Wake);
-                var feed = new CallerFeed(_loop.WakeTimers, onDropped: _loop.Counters.CountFeedDrop);
+                var feed = new CallerFeed(_loop.WakeTimers, onDropped: _loop.Counters.CountFeedDrop, wakeNow: _loop.WakeNow, clock: () => _loop.Now);
                 if (!_handlers.TryCreate(new CallInfo(id, callId, offer.Opus.PayloadType, feed), out var handler, out string? refusal))
                 {
                     dtls.Close();

@@ -39,6 +39,27 @@ public sealed class CallerFeedTests
     }
 
     [Fact]
+    public void A_frame_after_a_pause_wakes_the_loop_at_once_and_one_within_a_paced_stream_waits_for_its_tick()
+    {
+        var now = TimeSpan.FromSeconds(1);
+        int ticks = 0, atOnce = 0;
+        var feed = new CallerFeed(() => ticks++, wakeNow: () => atOnce++, clock: () => now);
+        var payload = new byte[CallerFeed.MaxPayload];
+        feed.Enqueue(1, 0, false, [1]);  // nothing paced yet: a talkspurt starts
+        feed.Enqueue(2, 0, false, [2]);  // not empty: no wake at all
+        Assert.Equal((0, 1), (ticks, atOnce));
+        while (feed.TryDequeue(payload, out _, out _, out _, out _)) { }
+        feed.PacedUntil(now + TimeSpan.FromMilliseconds(80));
+        now += TimeSpan.FromMilliseconds(20);
+        feed.Enqueue(3, 0, false, [3]);  // inside the paced stream
+        Assert.Equal((1, 1), (ticks, atOnce));
+        feed.TryDequeue(payload, out _, out _, out _, out _);
+        now += TimeSpan.FromMilliseconds(100);
+        feed.Enqueue(4, 0, false, [4]);  // after the pacing ran out: the next talkspurt
+        Assert.Equal((1, 2), (ticks, atOnce));
+    }
+
+    [Fact]
     public void A_full_feed_drops_its_oldest_frame_and_oversized_frames_are_dropped()
     {
         var feed = new CallerFeed(() => { }, capacity: 3);

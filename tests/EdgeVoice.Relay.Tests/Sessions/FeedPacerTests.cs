@@ -69,15 +69,22 @@ public sealed class FeedPacerTests
     }
 
     [Fact]
-    public void A_feed_that_was_quiet_for_longer_than_the_slack_restarts_on_the_tick_grid()
+    public void A_talkspurt_starts_at_once_and_its_next_frame_joins_the_tick_grid()
     {
         var pacer = new FeedPacer();
         var tick = TimeSpan.FromMilliseconds(5);
-        Assert.True(pacer.IsDue(TimeSpan.FromMilliseconds(10), tick));
+        Assert.True(pacer.IsDue(TimeSpan.FromMilliseconds(11), tick));
         pacer.Sent(0);
-        // 200 ms later: no burst to catch up on the missed slots; it waits for the next grid point.
-        Assert.False(pacer.IsDue(TimeSpan.FromMilliseconds(232), tick));
-        Assert.Equal(TimeSpan.FromMilliseconds(235), pacer.NextDue);
-        Assert.True(pacer.IsDue(TimeSpan.FromMilliseconds(235), tick));
+        // The first grid point at least half a frame later: 21 ms is off the grid, 25 ms is on it.
+        Assert.Equal(TimeSpan.FromMilliseconds(25), pacer.NextDue);
+        Assert.False(pacer.IsDue(TimeSpan.FromMilliseconds(24), tick));
+        Assert.True(pacer.IsDue(TimeSpan.FromMilliseconds(25), tick));
+        pacer.Sent(0);
+        Assert.Equal(TimeSpan.FromMilliseconds(45), pacer.NextDue);
+        // Quiet for longer than the slack: the next frame is a new talkspurt, sent at once (no burst for missed slots).
+        Assert.True(pacer.IsDue(TimeSpan.FromMilliseconds(232), tick));
+        pacer.Sent(0);
+        Assert.Equal(TimeSpan.FromMilliseconds(245), pacer.NextDue);
+        Assert.False(pacer.IsDue(TimeSpan.FromMilliseconds(244), tick));
     }
 }
