@@ -61,10 +61,7 @@ internal sealed unsafe class LibCryptoGcm : IDisposable
         fixed (byte* d = data)
         fixed (byte* t = tag)
         {
-            if (LibCrypto.CipherReset(_sealCtx, 0, 0, null, n, -1) != 1 ||
-                (aad1.Length > 0 && LibCrypto.CipherUpdate(_sealCtx, null, &written, a1, aad1.Length) != 1) ||
-                (aad2.Length > 0 && LibCrypto.CipherUpdate(_sealCtx, null, &written, a2, aad2.Length) != 1) ||
-                (data.Length > 0 && LibCrypto.CipherUpdate(_sealCtx, d, &written, d, data.Length) != 1) ||
+            if (!Begin(_sealCtx, n, a1, aad1.Length, a2, aad2.Length, d, data.Length) ||
                 LibCrypto.CipherFinal(_sealCtx, d + data.Length, &written) != 1 ||
                 LibCrypto.CipherControl(_sealCtx, LibCrypto.EVP_CTRL_GCM_GET_TAG, TagLength, t) != 1)
                 throw LibCrypto.Failure("AES-128-GCM seal");
@@ -89,10 +86,7 @@ internal sealed unsafe class LibCryptoGcm : IDisposable
         fixed (byte* d = data)
         fixed (byte* t = expected)
         {
-            if (LibCrypto.CipherReset(_openCtx, 0, 0, null, n, -1) != 1 ||
-                (aad1.Length > 0 && LibCrypto.CipherUpdate(_openCtx, null, &written, a1, aad1.Length) != 1) ||
-                (aad2.Length > 0 && LibCrypto.CipherUpdate(_openCtx, null, &written, a2, aad2.Length) != 1) ||
-                (data.Length > 0 && LibCrypto.CipherUpdate(_openCtx, d, &written, d, data.Length) != 1) ||
+            if (!Begin(_openCtx, n, a1, aad1.Length, a2, aad2.Length, d, data.Length) ||
                 LibCrypto.CipherControl(_openCtx, LibCrypto.EVP_CTRL_GCM_SET_TAG, TagLength, t) != 1)
                 throw LibCrypto.Failure("AES-128-GCM open");
             opened = LibCrypto.CipherFinal(_openCtx, d + data.Length, &written) == 1;
@@ -104,6 +98,19 @@ internal sealed unsafe class LibCryptoGcm : IDisposable
             data.Clear(); // libcrypto decrypts before it checks the tag: leave no unauthenticated plaintext behind
         }
         return opened;
+    }
+
+    /// <summary>
+    /// What seal and open share: sets the nonce on <paramref name="context"/>, feeds it the AAD (aad1 || aad2), then runs
+    /// the data through it in place (encrypting or decrypting); false on a libcrypto error.
+    /// </summary>
+    private static bool Begin(nint context, byte* nonce, byte* aad1, int aad1Length, byte* aad2, int aad2Length, byte* data, int dataLength)
+    {
+        int written;
+        return LibCrypto.CipherReset(context, 0, 0, null, nonce, -1) == 1
+            && (aad1Length == 0 || LibCrypto.CipherUpdate(context, null, &written, aad1, aad1Length) == 1)
+            && (aad2Length == 0 || LibCrypto.CipherUpdate(context, null, &written, aad2, aad2Length) == 1)
+            && (dataLength == 0 || LibCrypto.CipherUpdate(context, data, &written, data, dataLength) == 1);
     }
 
     public void Dispose()
