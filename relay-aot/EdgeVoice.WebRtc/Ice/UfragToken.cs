@@ -36,15 +36,8 @@ public static class UfragToken
             throw new ArgumentException($"The ufrag secret must be at least {MinimumSecretLength} bytes.", nameof(secret));
         Span<byte> token = stackalloc byte[DecodedLength];
         BinaryPrimitives.WriteUInt64BigEndian(token, sessionId);
-        var key = new UfragTagKey(secret, AesNi.IsSupported);
-        try
-        {
+        using (var key = new UfragTagKey(secret, AesNi.IsSupported))
             key.ComputeTag(sessionId, token[IdLength..]);
-        }
-        finally
-        {
-            key.Dispose();
-        }
         return Convert.ToBase64String(token);
     }
 
@@ -60,15 +53,8 @@ public static class UfragToken
         Span<byte> token = stackalloc byte[DecodedLength];
         if (secret.Length < MinimumSecretLength || !TryDecode(ufrag, token))
             return false;
-        var key = new UfragTagKey(secret, AesNi.IsSupported);
-        try
-        {
-            return key.TryAccept(token, out sessionId);
-        }
-        finally
-        {
-            key.Dispose();
-        }
+        using var key = new UfragTagKey(secret, AesNi.IsSupported);
+        return key.TryAccept(token, out sessionId);
     }
 
     /// <summary>Exactly 24 base64 ice-chars without padding decode to exactly 18 bytes: one ufrag per token, no malleability.</summary>
