@@ -340,6 +340,7 @@ internal sealed class CallSession : ICallerOutput
         }
         _logger?.LogInformation("call ended trace_id={TraceId} reason={Reason}{Detail}", CallId, reason, FailureDetail is null ? "" : " detail=" + FailureDetail);
         _handler.OnCallEnded(reason);
+        _feed.Release();
         _inbound?.Dispose();
         _outbound?.Dispose();
         _table.Remove(this);
@@ -368,6 +369,7 @@ internal sealed class CallSession : ICallerOutput
         Phase = CallPhase.Ended;
         _dtls.Close();
         _handler.OnCallEnded(CallEndReason.RelayStopping);
+        _feed.Release();
     }
 
     private void LeaveConnecting()

@@ -9,6 +9,8 @@ namespace EdgeVoice.Relay.Sessions;
 /// caller's, which come in a burst after a stall), so the feed holds up to 5 s of frames, stored back to back; when it
 /// is full, the oldest frame is dropped to keep the delay bounded.
 /// A notice to play before the call ends (<see cref="PlayNoticeThenEnd"/>) is handed over whole: the loop paces it out itself.
+/// The payload buffer comes from a <see cref="FeedBufferPool"/> with the first frame and goes back when the call ends
+/// (<see cref="Release"/>); frames that come later are ignored.
 /// </summary>
 public sealed class CallerFeed
 {
@@ -24,7 +26,10 @@ public sealed class CallerFeed
     private readonly Func<TimeSpan>? _clock;
     private readonly Action? _onDropped;
     private long _pacedUntil = long.MinValue;
-    private readonly byte[] _payloads;
+    private readonly FeedBufferPool _buffers;
+    /// <summary>From <see cref="_buffers"/> with the first frame, back to it at <see cref="Release"/>; null before and after.</summary>
+    private byte[]? _payloads;
+    private bool _released;
     private readonly int[] _offsets;
     private readonly int[] _lengths;
     private readonly ushort[] _sequences;
@@ -45,20 +50,21 @@ public sealed class CallerFeed
     /// <param name="onDropped">Called for each dropped frame (the relay's drop counter); any thread.</param>
     /// <param name="wakeNow">Like <paramref name="wakeLoop"/>, for the first frame of a talkspurt (see <see cref="PacedUntil"/>): the loop sends it at once.</param>
     /// <param name="clock">The media loop's clock, which <see cref="PacedUntil"/> is on; needed with <paramref name="wakeNow"/>.</param>
+    /// <param name="buffers">Where the payload buffer comes from, of <paramref name="bufferBytes"/>; by default a buffer of the feed's own.</param>
     public CallerFeed(Action wakeLoop, int capacity = DefaultCapacity, int bufferBytes = DefaultBufferBytes, Action? onDropped = null,
-        Action? wakeNow = null, Func<TimeSpan>? clock = null)
+        Action? wakeNow = null, Func<TimeSpan>? clock = null, FeedBufferPool? buffers = null)
     {
         if ((wakeNow is null) != (clock is null))
             throw new ArgumentException("wakeNow needs the loop's clock, and the clock is only for wakeNow");
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(bufferBytes, MaxPayload);
+        if (buffers is not null && buffers.BufferBytes != bufferBytes)
+            throw new ArgumentException($"the pool's buffers hold {buffers.BufferBytes} bytes, the feed wants {bufferBytes}", nameof(buffers));
         _wakeLoop = wakeLoop;
         _wakeNow = wakeNow;
         _clock = clock;
         _onDropped = onDropped;
-        // On the pinned heap: a call's 64 KiB is neither zeroed (bytes are read only after they are written) nor copied
-        // by the GC as the call ages from generation 0 to 2.
-        _payloads = GC.AllocateUninitializedArray<byte>(bufferBytes, pinned: true);
+        _buffers = buffers ?? new FeedBufferPool(bufferBytes, keepAtMost: 0);
         _offsets = new int[capacity];
         _lengths = new int[capacity];
         _sequences = new ushort[capacity];
@@ -97,6 +103,9 @@ public sealed class CallerFeed
         bool wasEmpty;
         lock (_gate)
         {
+            if (_released)
+                return;
+            _payloads ??= _buffers.Rent();
             wasEmpty = _count == 0;
             int offset;
             while ((offset = FreeOffset(payload.Length)) < 0)
@@ -146,7 +155,7 @@ public sealed class CallerFeed
             }
             int slot = _head;
             length = _lengths[slot];
-            _payloads.AsSpan(_offsets[slot], length).CopyTo(payload);
+            _payloads!.AsSpan(_offsets[slot], length).CopyTo(payload);
             sequence = _sequences[slot];
             rtpTimestamp = _timestamps[slot];
             marker = _markers[slot];
@@ -172,7 +181,7 @@ public sealed class CallerFeed
         // Every payload has a byte, so the newest frame ends after the oldest one starts unless the payloads wrapped.
         int read = _offsets[_head];
         if (_write > read)
-            return length <= _payloads.Length - _write ? _write : length <= read ? 0 : -1;
+            return length <= _buffers.BufferBytes - _write ? _write : length <= read ? 0 : -1;
         // Wrapped: the free bytes lie between the newest frame's end and the oldest frame's start.
         return length <= read - _write ? _write : -1;
     }
@@ -191,6 +200,24 @@ public sealed class CallerFeed
             _notice = notice;
         }
         _wakeLoop();
+    }
+
+    /// <summary>
+    /// The call has ended: queued frames are dropped and the payload buffer goes back to its pool; frames that come
+    /// later are ignored. Media loop (the only reader), once the call is over.
+    /// </summary>
+    public void Release()
+    {
+        lock (_gate)
+        {
+            if (_released)
+                return;
+            _released = true;
+            _count = 0;
+            if (_payloads is not null)
+                _buffers.Return(_payloads);
+            _payloads = null;
+        }
     }
 
     /// <summary>Asks the media loop to end the call (e.g. its transceiver closed the session); any thread.</summary>

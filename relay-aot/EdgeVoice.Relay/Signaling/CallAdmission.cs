@@ -23,6 +23,8 @@ internal sealed class CallAdmission
 {
     private const string IceChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     private static readonly SrtpProfile[] ProfilePreference = [SrtpProfile.AeadAes128Gcm, SrtpProfile.Aes128CmHmacSha1_80];
+    /// <summary>Ended calls' feed buffers kept for new ones: 8 MiB, more than the calls that end in any second here.</summary>
+    private const int FeedBuffersKept = 128;
 
     private readonly SessionTable _table;
     private readonly MediaLoop _loop;
@@ -30,6 +32,7 @@ internal sealed class CallAdmission
     private readonly ISessionHandlerFactory _handlers;
     private readonly MediaSettings _settings;
     private readonly ILogger? _logger;
+    private readonly FeedBufferPool _feedBuffers = new(CallerFeed.DefaultBufferBytes, FeedBuffersKept);
 
     public CallAdmission(SessionTable table, MediaLoop loop, DtlsCertificate certificate, ISessionHandlerFactory handlers, MediaSettings settings, ILogger? logger = null)
     {
@@ -61,7 +64,7 @@ internal sealed class CallAdmission
                 var now = _loop.Now;
                 var ice = new IceLiteAgent(ufrag, password, offer.IceUfrag, now, _settings.Ice);
                 var dtls = new DtlsServer(_certificate, clientFingerprint, ProfilePreference, _settings.HandshakeTimeout, _loop.Wake);
-                var feed = new CallerFeed(_loop.WakeTimers, onDropped: _loop.Counters.CountFeedDrop, wakeNow: _loop.WakeNow, clock: () => _loop.Now);
+                var feed = new CallerFeed(_loop.WakeTimers, onDropped: _loop.Counters.CountFeedDrop, wakeNow: _loop.WakeNow, clock: () => _loop.Now, buffers: _feedBuffers);
                 if (!_handlers.TryCreate(new CallInfo(id, callId, offer.Opus.PayloadType, feed), out var handler, out string? refusal))
                 {
                     dtls.Close();

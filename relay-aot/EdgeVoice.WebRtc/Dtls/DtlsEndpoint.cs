@@ -7,8 +7,8 @@ namespace EdgeVoice.WebRtc.Dtls;
 
 /// <summary>
 /// Sans-IO face of one DTLS-SRTP association. BouncyCastle's handshake is blocking, so it runs on a worker thread (<see cref="DtlsHandshakeThreads"/>)
-/// fed through a bounded queue; after the handshake, records (a retransmitted Finished, close_notify) are processed on
-/// the thread pool. One caller thread feeds input and polls output; the worker's output is ready for polling when
+/// fed through a bounded queue; after the handshake, the peer's records (a retransmitted Finished, close_notify) are
+/// processed on the thread pool, and our close_notify is written by <see cref="Close"/> itself. One caller thread feeds input and polls output; the worker's output is ready for polling when
 /// the optional <c>outputReady</c> callback fires. The handshake deadline runs on the caller's clock; flight
 /// retransmission runs on BouncyCastle's own (real-time) timer.
 /// </summary>
@@ -132,7 +132,11 @@ public abstract class DtlsEndpoint
         Signal();
     }
 
-    /// <summary>Ends the association: sends close_notify when connected, abandons a handshake in progress.</summary>
+    /// <summary>
+    /// Ends the association: abandons a handshake in progress; when connected, writes close_notify, which is ready to
+    /// poll when Close returns (or, if a record from the peer is being processed at that moment, once the thread pool
+    /// has finished it, announced by <c>outputReady</c>).
+    /// </summary>
     public void Close()
     {
         bool pump = false;
@@ -156,8 +160,23 @@ public abstract class DtlsEndpoint
                     return;
             }
         }
-        if (pump)
-            SchedulePump();
+        if (!pump)
+            return;
+        // Writing close_notify does not block (it goes to the transmit queue), so it needs no work item and no wake
+        // unless a record is in BouncyCastle's hands right now.
+        if (_transportGate.TryEnter())
+        {
+            try
+            {
+                PumpRecords();
+                return;
+            }
+            finally
+            {
+                _transportGate.Exit();
+            }
+        }
+        SchedulePump();
     }
 
     /// <summary>The server starts on the client's first datagram; the client starts when told.</summary>
@@ -264,7 +283,7 @@ public abstract class DtlsEndpoint
             transport = _transport;
         if (transport is null)
             return;
-        byte[] buffer = new byte[MaxDatagramSize];
+        byte[]? buffer = null;
         while (true)
         {
             bool close;
@@ -283,6 +302,7 @@ public abstract class DtlsEndpoint
                     return;
                 }
                 // A 1 ms wait: BouncyCastle only returns early for application data, which WebRTC audio does not use.
+                buffer ??= new byte[MaxDatagramSize];
                 transport.Receive(buffer, 0, buffer.Length, 1);
             }
             catch (Exception e)

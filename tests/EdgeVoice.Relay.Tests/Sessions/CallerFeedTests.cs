@@ -186,6 +186,74 @@ public sealed class CallerFeedTests
         Assert.True(feed.Dropped > 0, "the buffer never filled: the test did not exercise the drops");
     }
 
+    [Fact]
+    public void Takes_its_buffer_from_the_pool_with_the_first_frame_and_gives_it_back_when_released()
+    {
+        var pool = new FeedBufferPool(CallerFeed.DefaultBufferBytes, keepAtMost: 4);
+        pool.Return(pool.Rent());
+        var feed = new CallerFeed(() => { }, buffers: pool);
+        Assert.Equal(1, pool.Free);
+
+        feed.Enqueue(1, 0, false, [1, 2, 3]);
+        Assert.Equal(0, pool.Free);
+        feed.Release();
+        Assert.Equal(1, pool.Free);
+        Assert.Equal(0, feed.Count);
+
+        // After the call: frames are ignored, nothing comes out, and the buffer is not taken again or given back twice.
+        feed.Enqueue(2, 0, false, [4]);
+        feed.Release();
+        Assert.False(feed.TryDequeue(new byte[CallerFeed.MaxPayload], out _, out _, out _, out _));
+        Assert.Equal(1, pool.Free);
+        Assert.Equal(0, feed.Dropped);
+    }
+
+    [Fact]
+    public void A_feed_that_never_got_a_frame_takes_no_buffer()
+    {
+        var pool = new FeedBufferPool(CallerFeed.DefaultBufferBytes, keepAtMost: 4);
+        var feed = new CallerFeed(() => { }, buffers: pool);
+        feed.Release();
+        Assert.Equal(0, pool.Free);
+    }
+
+    [Fact]
+    public void The_next_call_on_a_reused_buffer_gets_only_its_own_frames()
+    {
+        var pool = new FeedBufferPool(CallerFeed.DefaultBufferBytes, keepAtMost: 1);
+        var first = new CallerFeed(() => { }, buffers: pool);
+        for (ushort sequence = 0; sequence < 200; sequence++)
+            first.Enqueue(sequence, 0, false, Frame(sequence, 300));
+        first.Release();
+        Assert.Equal(1, pool.Free);
+
+        var second = new CallerFeed(() => { }, buffers: pool);
+        second.Enqueue(1, 0, false, [9]);
+        second.Enqueue(2, 0, false, [8, 7]);
+        Assert.Equal(0, pool.Free);
+        var payload = new byte[CallerFeed.MaxPayload];
+        Assert.True(second.TryDequeue(payload, out int length, out ushort sequence2, out _, out _));
+        Assert.Equal((1, (ushort)1), (length, sequence2));
+        Assert.Equal(9, payload[0]);
+        Assert.True(second.TryDequeue(payload, out length, out _, out _, out _));
+        Assert.Equal([8, 7], payload[..length]);
+        Assert.False(second.TryDequeue(payload, out _, out _, out _, out _));
+    }
+
+    [Fact]
+    public void The_pool_keeps_at_most_its_bound_and_refuses_foreign_buffers()
+    {
+        var pool = new FeedBufferPool(2000, keepAtMost: 2);
+        byte[][] rented = [pool.Rent(), pool.Rent(), pool.Rent()];
+        Assert.All(rented, buffer => Assert.Equal(2000, buffer.Length));
+        foreach (byte[] buffer in rented)
+            pool.Return(buffer);
+        Assert.Equal(2, pool.Free);
+        Assert.Same(rented[1], pool.Rent());
+        Assert.Throws<ArgumentException>(() => pool.Return(new byte[100]));
+        Assert.Throws<ArgumentException>(() => new CallerFeed(() => { }, bufferBytes: 4000, buffers: pool));
+    }
+
     private static byte[] Frame(ushort sequence, int length)
     {
         var bytes = new byte[length];

@@ -166,6 +166,27 @@ public class DtlsHandshakeTests : IClassFixture<DtlsWarmHandshake>
     }
 
     [Fact]
+    public void Close_on_a_connected_server_writes_close_notify_before_it_returns_without_a_work_item_or_a_wake()
+    {
+        var link = new DtlsLink();
+        link.Start();
+        Assert.True(link.RunUntil(l => l.BothConnected && !l.Server.IsWorkerRunning), Describe(link));
+        int wakes = link.ServerWakes;
+
+        link.Server.Close();
+
+        // Polled straight away, before any other thread ran: the media loop sends it in the turn that ended the call.
+        Assert.True(link.Server.TryPollTransmit(out var closeNotify));
+        Assert.True(DtlsRecordHeader.TryParse(closeNotify.Span, out DtlsRecordHeader header, out _));
+        Assert.Equal(DtlsContentType.Alert, header.ContentType);
+        Assert.Equal(1, header.Epoch);
+        Assert.False(link.Server.TryPollTransmit(out _));
+        Assert.False(link.Server.IsWorkerRunning);
+        Assert.Equal(wakes, link.ServerWakes);
+        Assert.Equal(DtlsState.Closed, link.Server.State);
+    }
+
+    [Fact]
     public void ClientHandshakeThatNeverCompletesTimesOutOnTheVirtualClock()
     {
         var link = new DtlsLink { LoseToServer = _ => true };
