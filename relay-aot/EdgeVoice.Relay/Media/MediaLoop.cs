@@ -55,14 +55,10 @@ internal sealed class MediaLoop : IDatagramSender, IDisposable
         _thread.Start();
     }
 
-    /// <summary>Wakes the loop now and runs the calls' timers (a call was added, or its DTLS worker has output or events).</summary>
-    public void Wake()
-    {
-        _timersDue = true;
-        _wake.Signal();
-    }
-
-    /// <summary>Runs the calls' timers on the next turn (a <see cref="CallerFeed"/> got frames or an end request); any thread.</summary>
+    /// <summary>
+    /// Wakes an idle loop and runs the calls' timers on the next turn: a call's DTLS worker has output or events, or its
+    /// <see cref="CallerFeed"/> got frames or an end request; any thread.
+    /// </summary>
     public void WakeTimers()
     {
         _timersDue = true;

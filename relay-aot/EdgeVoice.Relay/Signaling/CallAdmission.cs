@@ -63,7 +63,7 @@ internal sealed class CallAdmission
                 string password = RandomIceString(24);
                 var now = _loop.Now;
                 var ice = new IceLiteAgent(ufrag, password, offer.IceUfrag, now, _settings.Ice);
-                var dtls = new DtlsServer(_certificate, clientFingerprint, ProfilePreference, _settings.HandshakeTimeout, _loop.Wake);
+                var dtls = new DtlsServer(_certificate, clientFingerprint, ProfilePreference, _settings.HandshakeTimeout, _loop.WakeTimers);
                 var feed = new CallerFeed(_loop.WakeTimers, onDropped: _loop.Counters.CountFeedDrop, wakeNow: _loop.WakeNow, clock: () => _loop.Now, buffers: _feedBuffers);
                 if (!_handlers.TryCreate(new CallInfo(id, callId, offer.Opus.PayloadType, feed), out var handler, out string? refusal))
                 {
@@ -89,7 +89,8 @@ internal sealed class CallAdmission
                     session.Discard();
                     continue;
                 }
-                _loop.Wake();
+                // No wake: the loop takes new calls in at the start of every turn, and the caller's first STUN
+                // request wakes it (an idle loop also turns once a second, which bounds a silent call's timers).
                 return new Admission(AdmissionStatus.Created, callId, answer, null);
             }
             _table.Release();
