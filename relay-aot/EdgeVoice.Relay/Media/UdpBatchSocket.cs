@@ -14,7 +14,8 @@ namespace EdgeVoice.Relay.Media;
 internal sealed unsafe class UdpBatchSocket : IDisposable
 {
     public const int SlotSize = 2048;
-    private const int NameSize = 128;
+    /// <summary>Room for a sockaddr_in6 (28 bytes), the largest address this socket receives from.</summary>
+    private const int NameSize = 32;
 
     private readonly Socket _socket;
     private readonly int _fd;
@@ -69,10 +70,11 @@ internal sealed unsafe class UdpBatchSocket : IDisposable
     /// <summary>Receives every queued datagram (up to the batch size) without blocking; returns how many.</summary>
     public int Receive()
     {
-        for (int i = 0; i < _batch; i++)
+        // The kernel writes back only the headers of the datagrams it returned (never the iovecs): reset those, not the
+        // whole batch, which after a batch sleep is memory the cache has lost.
+        for (int i = 0; i < _received; i++)
         {
             _receive.Messages[i].Header.NameLength = NameSize;
-            _receive.Iov[i].Length = SlotSize;
             _receive.Messages[i].Header.Flags = 0;
         }
         int count = Libc.recvmmsg(_fd, _receive.Messages, (uint)_batch, Libc.MSG_DONTWAIT, null);
@@ -90,7 +92,7 @@ internal sealed unsafe class UdpBatchSocket : IDisposable
     }
 
     public bool TrySource(int index, out TransportAddress source) =>
-        TryReadSockAddr(new ReadOnlySpan<byte>(_receive.Name(index), (int)_receive.Messages[index].Header.NameLength), out source);
+        TryReadSockAddr(new ReadOnlySpan<byte>(_receive.Name(index), (int)Math.Min(_receive.Messages[index].Header.NameLength, NameSize)), out source);
 
     /// <summary>The next free send slot; fill it and call <see cref="Commit"/>.</summary>
     public Span<byte> SendSlot()
