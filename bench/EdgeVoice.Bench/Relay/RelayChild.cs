@@ -165,11 +165,18 @@ internal sealed partial class RelayChild : IAsyncDisposable
     /// <summary>GET /v1/stats as name → number.</summary>
     public async Task<Dictionary<string, double>> StatsAsync()
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/stats");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Key);
-        using var response = await Client.SendAsync(request);
-        response.EnsureSuccessStatusCode();
-        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        string body;
+        try
+        {
+            body = await GetStatsAsync();
+        }
+        catch (HttpRequestException)
+        {
+            // The keep-alive connection from the calls' setup may have been closed by the server as idle (pion's Go
+            // server does) just as this request went out on it; the GET is safe to send again, on a new connection.
+            body = await GetStatsAsync();
+        }
+        using var json = JsonDocument.Parse(body);
         var stats = new Dictionary<string, double>();
         foreach (var property in json.RootElement.EnumerateObject())
         {
@@ -177,6 +184,15 @@ internal sealed partial class RelayChild : IAsyncDisposable
                 stats[property.Name] = property.Value.GetDouble();
         }
         return stats;
+    }
+
+    private async Task<string> GetStatsAsync()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/stats");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Key);
+        using var response = await Client.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadAsStringAsync();
     }
 
     /// <summary>Datagrams the kernel dropped on the relay's UDP socket (the "drops" column of /proc/net/udp).</summary>
