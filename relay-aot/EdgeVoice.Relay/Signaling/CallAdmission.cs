@@ -23,7 +23,10 @@ internal sealed class CallAdmission
 {
     private const string IceChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     private static readonly SrtpProfile[] ProfilePreference = [SrtpProfile.AeadAes128Gcm, SrtpProfile.Aes128CmHmacSha1_80];
-    /// <summary>Ended calls' feed buffers kept for new ones: 8 MiB, more than the calls that end in any second here.</summary>
+    /// <summary>
+    /// Ended calls' feed buffers kept for new ones, at most 128 (8 MiB): enough for calls ending while others start;
+    /// after a peak of calls, the rest go to the GC.
+    /// </summary>
     private const int FeedBuffersKept = 128;
 
     private readonly SessionTable _table;

@@ -8,9 +8,10 @@ namespace EdgeVoice.WebRtc.Dtls;
 /// <summary>
 /// Sans-IO face of one DTLS-SRTP association. BouncyCastle's handshake is blocking, so it runs on a worker thread (<see cref="DtlsHandshakeThreads"/>)
 /// fed through a bounded queue; after the handshake, the peer's records (a retransmitted Finished, close_notify) are
-/// processed on the thread pool, and our close_notify is written by <see cref="Close"/> itself. One caller thread feeds input and polls output; the worker's output is ready for polling when
-/// the optional <c>outputReady</c> callback fires. The handshake deadline runs on the caller's clock; flight
-/// retransmission runs on BouncyCastle's own (real-time) timer.
+/// processed on the thread pool, and our close_notify is written by <see cref="Close"/> itself. One caller thread feeds
+/// input and polls output; the worker's output is ready for polling when the optional <c>outputReady</c> callback
+/// fires. The handshake deadline runs on the caller's clock; flight retransmission runs on BouncyCastle's own
+/// (real-time) timer.
 /// </summary>
 public abstract class DtlsEndpoint
 {

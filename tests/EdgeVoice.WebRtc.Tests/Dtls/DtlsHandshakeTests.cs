@@ -175,7 +175,7 @@ public class DtlsHandshakeTests : IClassFixture<DtlsWarmHandshake>
 
         link.Server.Close();
 
-        // Polled straight away, before any other thread ran: the media loop sends it in the turn that ended the call.
+        // Polled straight away, without running the link: the media loop sends it in the turn that ended the call.
         Assert.True(link.Server.TryPollTransmit(out var closeNotify));
         Assert.True(DtlsRecordHeader.TryParse(closeNotify.Span, out DtlsRecordHeader header, out _));
         Assert.Equal(DtlsContentType.Alert, header.ContentType);
