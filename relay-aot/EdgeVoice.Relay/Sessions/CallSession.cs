@@ -183,6 +183,27 @@ internal sealed class CallSession : ICallerOutput
         _handler.OnCallerFrame(this, frame);
     }
 
+    /// <summary>Stages of <see cref="PrefetchMedia"/>, run over a whole batch of datagrams one stage at a time.</summary>
+    public const int PrefetchStages = 1 + SrtpContext.PrefetchStages;
+
+    /// <summary>
+    /// Prefetches what handling an RTP packet from the caller and echoing one back reads, one level of references per
+    /// stage (the loop prefetched the session object itself); see <see cref="CacheLines"/>.
+    /// </summary>
+    public void PrefetchMedia(int stage)
+    {
+        if (stage == 0)
+        {
+            CacheLines.Prefetch(_inbound, 2);
+            CacheLines.Prefetch(_outbound, 2);
+            CacheLines.Prefetch(_receiveStats);
+            CacheLines.Prefetch(_sendStats);
+            return;
+        }
+        _inbound?.PrefetchRtp(stage - 1);
+        _outbound?.PrefetchRtp(stage - 1);
+    }
+
     public void SendToCaller(in MediaFrame frame)
     {
         if (_outbound is null || !_hasRemote || _notice is not null)

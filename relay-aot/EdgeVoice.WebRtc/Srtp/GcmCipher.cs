@@ -34,6 +34,15 @@ internal sealed class GcmCipher : IDisposable
             _aesNi = new AesNiGcm(key);
     }
 
+    /// <summary>Prefetches the AES-NI cipher's state (stage 0: the cipher object; 1: its key schedule and powers of H).</summary>
+    internal void Prefetch(int stage)
+    {
+        if (stage == 0)
+            CacheLines.Prefetch(_aesNi);
+        else
+            _aesNi?.Prefetch();
+    }
+
     /// <summary>What a cipher made now runs on: "aes-ni" or "libcrypto" (for a start-up log line: shows what Native AOT detected).</summary>
     public static string Implementation =>
         AesNiGcm.IsSupported && !(AppContext.TryGetSwitch(UseLibCryptoSwitch, out bool forced) && forced) ? AesNiName : LibCryptoName;

@@ -108,6 +108,27 @@ public sealed class SrtpContext : IDisposable
     /// Encrypts the RTP packet in <paramref name="buffer"/>[..<paramref name="length"/>] in place and appends the tag;
     /// the buffer needs <see cref="RtpOverhead"/> bytes of room after the packet.
     /// </summary>
+    /// <summary>Stages of <see cref="PrefetchRtp"/>: each reads what the one before fetched.</summary>
+    public const int PrefetchStages = 3;
+
+    /// <summary>
+    /// Prefetches what protecting or unprotecting an RTP packet reads, one level of references per stage (0: the source
+    /// states, salt and cipher; 1 and 2: the cipher's own state); see <see cref="CacheLines"/>.
+    /// </summary>
+    public void PrefetchRtp(int stage)
+    {
+        if (stage == 0)
+        {
+            CacheLines.Prefetch(_sources, 4);
+            CacheLines.Prefetch(_rtpSalt);
+            CacheLines.Prefetch(_rtpGcm);
+        }
+        else
+        {
+            _rtpGcm?.Prefetch(stage - 1);
+        }
+    }
+
     public bool TryProtectRtp(Span<byte> buffer, int length, out int protectedLength, out SrtpError error)
     {
         protectedLength = 0;
