@@ -69,7 +69,6 @@ internal sealed class AesNiGcm
         Array.Clear(_powers);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     /// <summary>Prefetches this cipher's key schedule (the object) and its powers of H; see <see cref="CacheLines"/>.</summary>
     internal void Prefetch()
     {
@@ -77,6 +76,7 @@ internal sealed class AesNiGcm
         CacheLines.Prefetch(_powers, 3);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void ReadNonce(ReadOnlySpan<byte> nonce, out ulong n0, out uint n1)
     {
         if (nonce.Length != GcmCipher.NonceLength)

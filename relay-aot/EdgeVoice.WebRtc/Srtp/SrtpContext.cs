@@ -104,10 +104,6 @@ public sealed class SrtpContext : IDisposable
     /// <summary>Bytes an SRTCP packet has beyond its RTCP packet: the E flag and index, and the tag.</summary>
     public int RtcpOverhead => SrtcpIndexLength + _tagLength;
 
-    /// <summary>
-    /// Encrypts the RTP packet in <paramref name="buffer"/>[..<paramref name="length"/>] in place and appends the tag;
-    /// the buffer needs <see cref="RtpOverhead"/> bytes of room after the packet.
-    /// </summary>
     /// <summary>Stages of <see cref="PrefetchRtp"/>: each reads what the one before fetched.</summary>
     public const int PrefetchStages = 3;
 
@@ -129,6 +125,10 @@ public sealed class SrtpContext : IDisposable
         }
     }
 
+    /// <summary>
+    /// Encrypts the RTP packet in <paramref name="buffer"/>[..<paramref name="length"/>] in place and appends the tag;
+    /// the buffer needs <see cref="RtpOverhead"/> bytes of room after the packet.
+    /// </summary>
     public bool TryProtectRtp(Span<byte> buffer, int length, out int protectedLength, out SrtpError error)
     {
         protectedLength = 0;
