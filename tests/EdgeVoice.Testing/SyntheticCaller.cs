@@ -134,10 +134,23 @@ public sealed class SyntheticCaller : IEchoPeer, IDisposable
     }
 
     /// <summary>Sends one 20 ms Opus frame (any bytes: the relay does not decode) as SRTP.</summary>
-    public void SendFrame(ReadOnlySpan<byte> payload)
+    public void SendFrame(ReadOnlySpan<byte> payload) => SendFrame(payload, _socket);
+
+    /// <summary>Sends the next frame from <paramref name="via"/>: another local port of the caller's (<see cref="OpenOtherPort"/>).</summary>
+    public void SendFrame(ReadOnlySpan<byte> payload, Socket via)
     {
         int length = ProtectFrame(payload, _sendBuffer);
-        Send(_sendBuffer.AsSpan(0, length));
+        Send(_sendBuffer.AsSpan(0, length), via);
+    }
+
+    /// <summary>A second socket of this caller's on another local port, connected to the relay: a new candidate address.</summary>
+    public Socket OpenOtherPort()
+    {
+        var remote = (IPEndPoint)_socket.RemoteEndPoint!;
+        var other = new Socket(remote.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        other.Bind(new IPEndPoint(((IPEndPoint)_socket.LocalEndPoint!).Address, 0));
+        other.Connect(remote);
+        return other;
     }
 
     /// <summary>Writes the next frame's SRTP packet into <paramref name="packet"/> without sending it (for replay tests); returns its length.</summary>
@@ -154,21 +167,26 @@ public sealed class SyntheticCaller : IEchoPeer, IDisposable
     }
 
     /// <summary>Sends an ICE consent check (RFC 7675) on the selected pair; the relay's answer is skipped by the receive methods.</summary>
-    public void SendConsentCheck()
+    public void SendConsentCheck() => SendConsentCheck(_socket);
+
+    /// <summary>Sends a connectivity check (no USE-CANDIDATE) from <paramref name="via"/>: another local port of the caller's.</summary>
+    public void SendConsentCheck(Socket via)
     {
         Span<byte> transaction = stackalloc byte[12];
         RandomNumberGenerator.Fill(transaction);
         int length = WriteCheck(_sendBuffer, _ice, transaction, useCandidate: false);
-        Send(_sendBuffer.AsSpan(0, length));
+        Send(_sendBuffer.AsSpan(0, length), via);
     }
 
     /// <summary>Sends raw bytes on the caller's 5-tuple (for malformed-input tests).</summary>
     public void SendRaw(ReadOnlySpan<byte> datagram) => Send(datagram);
 
-    private void Send(ReadOnlySpan<byte> datagram)
+    private void Send(ReadOnlySpan<byte> datagram) => Send(datagram, _socket);
+
+    private void Send(ReadOnlySpan<byte> datagram, Socket via)
     {
         // Never throws: a load generator's non-blocking socket may be full for a moment; the frame is then lost, as on a network.
-        _socket.Send(datagram, SocketFlags.None, out SocketError error);
+        via.Send(datagram, SocketFlags.None, out SocketError error);
         if (error != SocketError.Success)
             SendErrors++;
     }

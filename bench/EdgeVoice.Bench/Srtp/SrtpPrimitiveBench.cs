@@ -34,8 +34,8 @@ public class SrtpPrimitiveBench
     {
         byte[] key = Enumerable.Range(0, 16).Select(i => (byte)(0x11 * i + 7)).ToArray();
         byte[] authKey = Enumerable.Range(0, 20).Select(i => (byte)(0x2b * i + 3)).ToArray();
-        _gcm = new GcmCipher(key, useLibCrypto: true);
-        _aesNiGcm = new GcmCipher(key, useLibCrypto: false);
+        _gcm = GcmCipher.Create(key, useLibCrypto: true);
+        _aesNiGcm = GcmCipher.Create(key, useLibCrypto: false);
         _sealed.AsSpan(12, 160).Fill(0x5a);
         _gcm.Seal(_nonce, _sealed.AsSpan(0, 12), default, _sealed.AsSpan(12, 160), _sealedTag);
         _dotnetGcm = new AesGcm(key, 16);

@@ -57,16 +57,18 @@ internal static unsafe partial class Libc
         public short ReturnedEvents;
     }
 
-    [LibraryImport(Library, SetLastError = true)]
+    // The media loop's per-turn calls marshal errno only where it is read (sendmmsg): SetLastError costs a clear and a
+    // read of errno around every call.
+    [LibraryImport(Library)]
     public static partial int recvmmsg(int fd, MMsgHdr* messages, uint count, int flags, void* timeout);
 
     [LibraryImport(Library, SetLastError = true)]
     public static partial int sendmmsg(int fd, MMsgHdr* messages, uint count, int flags);
 
-    [LibraryImport(Library, SetLastError = true)]
+    [LibraryImport(Library)]
     public static partial int poll(PollFd* fds, nuint count, int timeoutMilliseconds);
 
-    [LibraryImport(Library, SetLastError = true)]
+    [LibraryImport(Library)]
     public static partial int ppoll(PollFd* fds, nuint count, TimeSpec* timeout, void* signalMask);
 
     /// <summary>

@@ -28,7 +28,8 @@ internal sealed class MediaLoop : IDatagramSender, IDisposable
     private readonly EventFdHandle _wakeNow = EventFdHandle.Create();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly List<CallSession> _due = new();
-    private readonly CallSession?[] _batchCalls;
+    private readonly CallSession?[] _batchCalls; // each datagram's call by address, looked up before the batch is handled
+    private int _batchAddressVersion;
     private Thread? _thread;
     private volatile bool _stopping;
     private volatile bool _timersDue;
@@ -127,6 +128,7 @@ internal sealed class MediaLoop : IDatagramSender, IDisposable
             PrefetchCalls(count);
             for (int i = 0; i < count; i++)
                 Dispatch(i, now);
+            Array.Clear(_batchCalls, 0, count);
             received += count;
             // A short batch means the socket was drained; only a full one can have more behind it.
             if (count < _socket.BatchSize)
@@ -172,6 +174,7 @@ internal sealed class MediaLoop : IDatagramSender, IDisposable
     /// <summary>
     /// After a batch sleep the calls' state is out of the cache. Handling one datagram after another would wait for each
     /// call's memory in turn; fetching every datagram's call first, a level of references at a time, overlaps the waits.
+    /// The calls found stay in <see cref="_batchCalls"/> for <see cref="Dispatch"/>.
     /// </summary>
     private void PrefetchCalls(int count)
     {
@@ -183,12 +186,24 @@ internal sealed class MediaLoop : IDatagramSender, IDisposable
             _batchCalls[i] = session;
             CacheLines.Prefetch(session, 4);
         }
+        _batchAddressVersion = _table.AddressVersion;
         for (int stage = 0; stage < CallSession.PrefetchStages; stage++)
         {
             for (int i = 0; i < count; i++)
                 _batchCalls[i]?.PrefetchMedia(stage);
         }
-        Array.Clear(_batchCalls, 0, count);
+    }
+
+    /// <summary>
+    /// The call a media datagram's source address routes to: the one the prefetch pass found, unless an earlier datagram
+    /// of the batch changed the routes since (a STUN check bound an address, a BYE or a failure ended a call).
+    /// </summary>
+    private bool TryGetMediaCall(int index, TransportAddress from, out CallSession session)
+    {
+        if (_table.AddressVersion != _batchAddressVersion)
+            return _table.TryGetByAddress(from, out session);
+        session = _batchCalls[index]!;
+        return session is not null;
     }
 
     private void Dispatch(int index, TimeSpan now)
@@ -212,7 +227,7 @@ internal sealed class MediaLoop : IDatagramSender, IDisposable
                 break;
             case PacketKind.Rtp:
             case PacketKind.Rtcp:
-                if (_table.TryGetByAddress(from, out var mediaSession))
+                if (TryGetMediaCall(index, from, out var mediaSession))
                     mediaSession.HandleSrtp(buffer, length, kind, now);
                 else
                     Counters.UnroutedDatagrams++;

@@ -184,7 +184,7 @@ internal sealed class CallSession : ICallerOutput
     }
 
     /// <summary>Stages of <see cref="PrefetchMedia"/>, run over a whole batch of datagrams one stage at a time.</summary>
-    public const int PrefetchStages = 1 + SrtpContext.PrefetchStages;
+    public const int PrefetchStages = 2;
 
     /// <summary>
     /// Prefetches what handling an RTP packet from the caller and echoing one back reads, one level of references per
@@ -200,8 +200,8 @@ internal sealed class CallSession : ICallerOutput
             CacheLines.Prefetch(_sendStats);
             return;
         }
-        _inbound?.PrefetchRtp(stage - 1);
-        _outbound?.PrefetchRtp(stage - 1);
+        _inbound?.PrefetchRtp();
+        _outbound?.PrefetchRtp();
     }
 
     public void SendToCaller(in MediaFrame frame)

@@ -86,8 +86,18 @@ internal sealed class SessionTable
 
     public bool TryGetByAddress(TransportAddress address, out CallSession session) => _byAddress.TryGetValue(address, out session!);
 
+    /// <summary>
+    /// Changes whenever the address routes change (a bind, a removed call), so the loop can tell that calls it looked
+    /// up by address earlier in a batch are still what a lookup would return (loop thread).
+    /// </summary>
+    public int AddressVersion { get; private set; }
+
     /// <summary>Routes an authenticated caller address to its call (loop thread).</summary>
-    public void BindAddress(TransportAddress address, CallSession session) => _byAddress[address] = session;
+    public void BindAddress(TransportAddress address, CallSession session)
+    {
+        _byAddress[address] = session;
+        AddressVersion++;
+    }
 
     /// <summary>Forgets an ended call everywhere (loop thread).</summary>
     public void Remove(CallSession session)
@@ -106,6 +116,7 @@ internal sealed class SessionTable
         {
             foreach (var address in stale)
                 _byAddress.Remove(address);
+            AddressVersion++;
         }
         Release();
     }

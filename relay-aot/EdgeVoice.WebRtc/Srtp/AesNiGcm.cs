@@ -13,9 +13,10 @@ namespace EdgeVoice.WebRtc.Srtp;
 /// and H..H^8 are computed once per key. GHASH multiplies up to eight blocks by the matching powers of H and
 /// reduces once per group (the byte-reflected method of Gueron and Kounavis, "Intel Carry-Less Multiplication
 /// Instruction and its Usage for Computing the GCM Mode", 2014), so a 12-block SRTP packet pays two
-/// reductions in its dependency chain instead of twelve. Immutable after construction, so safe to share.
+/// reductions in its dependency chain instead of twelve. The key schedule and the powers are fields of the object
+/// itself, so a packet's cipher state is one contiguous read. Immutable after construction, so safe to share.
 /// </summary>
-internal sealed class AesNiGcm
+internal sealed class AesNiGcm : GcmCipher
 {
     private const int BlockLength = 16;
     private const int GroupBlocks = 8; // blocks per GHASH reduction, and the powers of H kept
@@ -24,7 +25,10 @@ internal sealed class AesNiGcm
     public static bool IsSupported => Aes.IsSupported && Pclmulqdq.IsSupported && Ssse3.IsSupported;
 
     private Aes128KeySchedule _key; // not readonly: Clear zeroes it
-    private readonly Vector128<ulong>[] _powers = new Vector128<ulong>[GroupBlocks]; // byte-reflected H^1..H^8, H = E(K, 0^128)
+    private PowersOfH _powers; // byte-reflected H^1..H^8, H = E(K, 0^128); not readonly: ReleaseKey zeroes it
+
+    /// <summary>The cache lines the object spans from its address: method table, key schedule (176 bytes), powers (128 bytes).</summary>
+    internal const int CacheLineCount = 6;
 
     public AesNiGcm(ReadOnlySpan<byte> key)
     {
@@ -38,8 +42,10 @@ internal sealed class AesNiGcm
             _powers[i] = Multiply(_powers[i - 1], _powers[0]);
     }
 
+    public override string ImplementationInUse => AesNiName;
+
     /// <summary>Encrypts <paramref name="data"/> in place and writes the 16-byte tag; AAD is <paramref name="aad1"/> || <paramref name="aad2"/>.</summary>
-    public void Seal(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> aad1, ReadOnlySpan<byte> aad2, Span<byte> data, Span<byte> tag)
+    protected override void SealCore(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> aad1, ReadOnlySpan<byte> aad2, Span<byte> data, Span<byte> tag)
     {
         ReadNonce(nonce, out ulong n0, out uint n1);
         Vector128<byte> tagMask = ApplyKeystream(n0, n1, data);
@@ -47,7 +53,7 @@ internal sealed class AesNiGcm
     }
 
     /// <summary>Checks the tag in constant time, then decrypts <paramref name="data"/> in place; false (data untouched) when the tag is wrong.</summary>
-    public bool TryOpen(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> aad1, ReadOnlySpan<byte> aad2, Span<byte> data, ReadOnlySpan<byte> tag)
+    protected override bool TryOpenCore(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> aad1, ReadOnlySpan<byte> aad2, Span<byte> data, ReadOnlySpan<byte> tag)
     {
         ReadNonce(nonce, out ulong n0, out uint n1);
         Vector128<byte> tagMask = EncryptBlock(CounterBlock(n0, n1, 1));
@@ -63,17 +69,16 @@ internal sealed class AesNiGcm
     }
 
     /// <summary>Zeroes the key schedule and the powers of H.</summary>
-    public void Clear()
+    protected override void ReleaseKey()
     {
         _key = default;
-        Array.Clear(_powers);
+        _powers = default;
     }
 
-    /// <summary>Prefetches this cipher's key schedule (the object) and its powers of H; see <see cref="CacheLines"/>.</summary>
-    internal void Prefetch()
+    [InlineArray(GroupBlocks)]
+    private struct PowersOfH
     {
-        CacheLines.Prefetch(this, 4);
-        CacheLines.Prefetch(_powers, 3);
+        private Vector128<ulong> _element;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -3,34 +3,29 @@ using System.Security.Cryptography;
 namespace EdgeVoice.WebRtc.Srtp;
 
 /// <summary>
-/// AES-128-GCM (RFC 7714) on reused libcrypto contexts: GcmCipher's fallback where the CPU lacks
+/// AES-128-GCM (RFC 7714) on reused libcrypto contexts: the <see cref="GcmCipher"/> fallback where the CPU lacks
 /// AES-NI/PCLMULQDQ. A failed tag check is a return value, not an exception, so a flood of forged
 /// packets costs no more than valid ones.
 /// </summary>
-internal sealed unsafe class LibCryptoGcm : IDisposable
+internal sealed unsafe class LibCryptoGcm : GcmCipher
 {
-    private const int KeyLength = GcmCipher.KeyLength;
-    private const int NonceLength = GcmCipher.NonceLength;
-    private const int TagLength = GcmCipher.TagLength;
-
     private readonly EvpCipherContextHandle _seal;
     private readonly EvpCipherContextHandle _open;
     private readonly nint _sealCtx; // the handles' pointers, for the per-packet calls
     private readonly nint _openCtx;
-    private bool _disposed;
 
     public LibCryptoGcm(ReadOnlySpan<byte> key)
     {
         if (key.Length != KeyLength)
             throw new ArgumentException($"AES-128 key must be {KeyLength} bytes, got {key.Length}", nameof(key));
         LibCrypto.ThrowIfNotSupported();
-        _seal = Create(key, encrypt: true);
-        _open = Create(key, encrypt: false);
+        _seal = CreateContext(key, encrypt: true);
+        _open = CreateContext(key, encrypt: false);
         _sealCtx = _seal.DangerousGetHandle();
         _openCtx = _open.DangerousGetHandle();
     }
 
-    private static EvpCipherContextHandle Create(ReadOnlySpan<byte> key, bool encrypt)
+    private static EvpCipherContextHandle CreateContext(ReadOnlySpan<byte> key, bool encrypt)
     {
         var context = LibCrypto.EVP_CIPHER_CTX_new();
         if (context.IsInvalid)
@@ -48,12 +43,11 @@ internal sealed unsafe class LibCryptoGcm : IDisposable
         return context;
     }
 
+    public override string ImplementationInUse => LibCryptoName;
+
     /// <summary>Encrypts <paramref name="data"/> in place and writes the 16-byte tag; AAD is <paramref name="aad1"/> || <paramref name="aad2"/>.</summary>
-    public void Seal(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> aad1, ReadOnlySpan<byte> aad2, Span<byte> data, Span<byte> tag)
+    protected override void SealCore(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> aad1, ReadOnlySpan<byte> aad2, Span<byte> data, Span<byte> tag)
     {
-        if (nonce.Length != NonceLength || tag.Length < TagLength)
-            throw new ArgumentException("GCM nonce must be 12 bytes and the tag 16");
-        ObjectDisposedException.ThrowIf(_disposed, this);
         int written;
         fixed (byte* n = nonce)
         fixed (byte* a1 = aad1)
@@ -70,11 +64,8 @@ internal sealed unsafe class LibCryptoGcm : IDisposable
     }
 
     /// <summary>Checks the tag and decrypts <paramref name="data"/> in place; false (data then zeroed) when the tag is wrong.</summary>
-    public bool TryOpen(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> aad1, ReadOnlySpan<byte> aad2, Span<byte> data, ReadOnlySpan<byte> tag)
+    protected override bool TryOpenCore(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> aad1, ReadOnlySpan<byte> aad2, Span<byte> data, ReadOnlySpan<byte> tag)
     {
-        if (nonce.Length != NonceLength || tag.Length != TagLength)
-            throw new ArgumentException("GCM nonce must be 12 bytes and the tag 16");
-        ObjectDisposedException.ThrowIf(_disposed, this);
         // libcrypto's set-tag call takes a non-const pointer: hand it a copy. It compares in constant time.
         Span<byte> expected = stackalloc byte[TagLength];
         tag.CopyTo(expected);
@@ -113,9 +104,8 @@ internal sealed unsafe class LibCryptoGcm : IDisposable
             && (dataLength == 0 || LibCrypto.CipherUpdate(context, data, &written, data, dataLength) == 1);
     }
 
-    public void Dispose()
+    protected override void ReleaseKey()
     {
-        _disposed = true;
         _seal.Dispose();
         _open.Dispose();
     }

@@ -68,8 +68,8 @@ public sealed class SrtpContext : IDisposable
             if (profile == SrtpProfile.AeadAes128Gcm)
             {
                 _tagLength = GcmCipher.TagLength;
-                _rtpGcm = new GcmCipher(keys.RtpKey);
-                _rtcpGcm = new GcmCipher(keys.RtcpKey);
+                _rtpGcm = GcmCipher.Create(keys.RtpKey);
+                _rtcpGcm = GcmCipher.Create(keys.RtcpKey);
             }
             else
             {
@@ -104,25 +104,15 @@ public sealed class SrtpContext : IDisposable
     /// <summary>Bytes an SRTCP packet has beyond its RTCP packet: the E flag and index, and the tag.</summary>
     public int RtcpOverhead => SrtcpIndexLength + _tagLength;
 
-    /// <summary>Stages of <see cref="PrefetchRtp"/>: each reads what the one before fetched.</summary>
-    public const int PrefetchStages = 3;
-
     /// <summary>
-    /// Prefetches what protecting or unprotecting an RTP packet reads, one level of references per stage (0: the source
-    /// states, salt and cipher; 1 and 2: the cipher's own state); see <see cref="CacheLines"/>.
+    /// Prefetches what protecting or unprotecting an RTP packet reads: the source states, the salt and the cipher, all
+    /// one reference from this context (see <see cref="CacheLines"/>).
     /// </summary>
-    public void PrefetchRtp(int stage)
+    public void PrefetchRtp()
     {
-        if (stage == 0)
-        {
-            CacheLines.Prefetch(_sources, 4);
-            CacheLines.Prefetch(_rtpSalt);
-            CacheLines.Prefetch(_rtpGcm);
-        }
-        else
-        {
-            _rtpGcm?.Prefetch(stage - 1);
-        }
+        CacheLines.Prefetch(_sources, 4);
+        CacheLines.Prefetch(_rtpSalt);
+        CacheLines.Prefetch(_rtpGcm, AesNiGcm.CacheLineCount); // without a call on it: that would wait for the object
     }
 
     /// <summary>

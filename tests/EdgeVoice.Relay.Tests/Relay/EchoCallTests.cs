@@ -48,6 +48,36 @@ public class EchoCallTests
         await Assert.ThrowsAsync<InvalidOperationException>(() => caller.HangUpAsync(Http, relay.Http, InProcessRelay.ApiKey, cancel.Token));
     }
 
+    /// <summary>
+    /// The media loop looks up a batch's calls before it handles the batch. A check from a new port binds that address
+    /// while the batch is handled, so a frame right behind it, in the same batch, has to be routed by the new binding.
+    /// </summary>
+    [Fact]
+    public async Task AFrameFromANewPortRightBehindItsCheckIsEchoed()
+    {
+        await using var relay = await InProcessRelay.StartAsync();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var caller = await SyntheticCaller.ConnectAsync(Http, relay.Http, InProcessRelay.ApiKey, cancel.Token);
+        var payload = new byte[160];
+        var received = new byte[1500];
+        for (int round = 0; round < 10; round++)
+        {
+            using var other = caller.OpenOtherPort();
+            // A frame on the selected pair keeps the loop in its batched rhythm, so the check and the frame behind it
+            // arrive while it sleeps and are read in one batch.
+            payload.AsSpan().Fill((byte)(2 * round + 1));
+            caller.SendFrame(payload);
+            caller.SendConsentCheck(other);
+            payload.AsSpan().Fill((byte)(2 * round + 2));
+            caller.SendFrame(payload, other);
+            var heard = new HashSet<byte>();
+            while (heard.Count < 2 && caller.TryReceiveFrame(TimeSpan.FromSeconds(1), received, out _, out _))
+                heard.Add(received[0]);
+            Assert.True(heard.Contains((byte)(2 * round + 1)), $"round {round}: the frame on the selected pair was not echoed");
+            Assert.True(heard.Contains((byte)(2 * round + 2)), $"round {round}: the frame from the new port was not echoed");
+        }
+    }
+
     [Fact]
     public async Task ConcurrentCallsEachHearOnlyThemselves()
     {

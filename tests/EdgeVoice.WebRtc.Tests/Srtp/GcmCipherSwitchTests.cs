@@ -19,7 +19,7 @@ public class GcmCipherSwitchTests
         try
         {
             Assert.Equal("libcrypto", GcmCipher.Implementation);
-            using var cipher = new GcmCipher(Convert.FromHexString("000102030405060708090a0b0c0d0e0f"));
+            using var cipher = GcmCipher.Create(Convert.FromHexString("000102030405060708090a0b0c0d0e0f"));
             Assert.Equal("libcrypto", cipher.ImplementationInUse);
 
             // RFC 7714 §16 through SrtpContext, which makes its own ciphers: the fallback end to end.

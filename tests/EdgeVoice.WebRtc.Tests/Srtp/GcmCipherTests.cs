@@ -19,7 +19,7 @@ public class GcmCipherTests
 
     private static GcmCipher Create(string path, byte[] key)
     {
-        var cipher = new GcmCipher(key, useLibCrypto: path == "libcrypto");
+        var cipher = GcmCipher.Create(key, useLibCrypto: path == "libcrypto");
         Assert.Equal(path, cipher.ImplementationInUse);
         return cipher;
     }
@@ -164,14 +164,14 @@ public class GcmCipherTests
     [InlineData(32)]
     public void KeyOtherThan128BitsIsRejected(int length)
     {
-        Assert.Throws<ArgumentException>(() => new GcmCipher(new byte[length]));
-        Assert.Throws<ArgumentException>(() => new GcmCipher(new byte[length], useLibCrypto: true));
+        Assert.Throws<ArgumentException>(() => GcmCipher.Create(new byte[length]));
+        Assert.Throws<ArgumentException>(() => GcmCipher.Create(new byte[length], useLibCrypto: true));
     }
 
     [Fact]
     public void DefaultPathIsAesNiExactlyWhereTheCpuHasIt()
     {
-        using var cipher = new GcmCipher(new byte[16]);
+        using var cipher = GcmCipher.Create(new byte[16]);
         string expected = AesNiGcm.IsSupported ? "aes-ni" : "libcrypto";
         Assert.Equal(expected, cipher.ImplementationInUse);
         Assert.Equal(expected, GcmCipher.Implementation);
@@ -205,7 +205,7 @@ public class GcmCipherTests
             byte[] plain = RandomBytes(random, i < 200 ? i : random.Next(0, 1501));
             byte[] aad = [.. aad1, .. aad2];
 
-            using var libCrypto = new GcmCipher(key, useLibCrypto: true);
+            using var libCrypto = GcmCipher.Create(key, useLibCrypto: true);
             using var dotnet = new AesGcm(key, GcmCipher.TagLength);
             byte[] referenceData = new byte[plain.Length], referenceTag = new byte[16];
             dotnet.Encrypt(nonce, plain, referenceData, referenceTag, aad);
@@ -217,7 +217,7 @@ public class GcmCipherTests
             if (!aesNi)
                 continue;
 
-            using var intrinsic = new GcmCipher(key, useLibCrypto: false);
+            using var intrinsic = GcmCipher.Create(key, useLibCrypto: false);
             byte[] fromAesNi = (byte[])plain.Clone(), aesNiTag = new byte[16];
             intrinsic.Seal(nonce, aad1, aad2, fromAesNi, aesNiTag);
             Assert.Equal(referenceData, fromAesNi);
