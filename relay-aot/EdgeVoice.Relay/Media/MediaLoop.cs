@@ -118,7 +118,9 @@ internal sealed class MediaLoop : IDatagramSender, IDisposable
         _table.AdoptAdded(_batchWindow);
         // After a batch window the datagrams are usually waiting already: take them before paying for poll.
         // After a turn that drained the socket and did not sleep, a blind recvmmsg would come back empty: poll first.
-        int count = _mayHaveWaiting ? _socket.Receive() : 0;
+        bool tickWake = _mayHaveWaiting;
+        int count = tickWake ? _socket.Receive() : 0;
+        bool tickFoundDatagrams = count > 0;
         if (count == 0 && _socket.Wait(_wake, WaitMilliseconds(started)))
             count = _socket.Receive();
         TimeSpan now = _clock.Elapsed;
@@ -147,11 +149,11 @@ internal sealed class MediaLoop : IDatagramSender, IDisposable
             FinishClosing(now);
         _socket.Flush();
         // The window saves wake-ups on media but would add itself to every handshake round trip (STUN, 2-3 DTLS flights).
-        // A turn that began by waiting for the socket was idle before: it goes back to waiting, with no sleep.
+        // Where datagrams come about once a window or less, a sleep to the grid would only add a wake that finds nothing.
         if (received > 0 && _batchWindow > TimeSpan.Zero && !handshakes)
         {
             TimeSpan current = _clock.Elapsed;
-            if (current - started < _batchWindow)
+            if (current - started < _batchWindow && MediaTick.SleepPays(tickWake, tickFoundDatagrams, now - started, _batchWindow))
             {
                 Libc.SleepUnless(_wakeNow, MediaTick.Next(current, _batchWindow) - current);
                 _mayHaveWaiting = true;

@@ -41,4 +41,60 @@ public sealed class MediaTickTests
         Assert.All(instants, t => Assert.Equal(0, t % tick.Ticks));
         Assert.True(instants.Count <= 2 * 1000 / 5, $"{instants.Count} distinct send instants");
     }
+
+    /// <summary>
+    /// The loop's rhythm against callers sending every 20 ms at the given phases (ms), with a 20 ms tick: a turn takes
+    /// what has arrived, then sleeps to the grid where <see cref="MediaTick.SleepPays"/> says so, else waits for the next
+    /// datagram. Whatever the phases, it should wake about once per 20 ms: one call must not cost a tick that finds
+    /// nothing plus a wake for its datagram, and many calls must still share their wakes.
+    /// </summary>
+    [Theory]
+    [InlineData(new double[] { 7.3 })]
+    [InlineData(new double[] { 0.2 })]
+    [InlineData(new double[] { 19.9 })]
+    [InlineData(new double[] { 3, 13 })]
+    [InlineData(new double[] { 5, 5.05, 5.1, 5.15, 5.2, 5.25, 5.3, 5.35 })]
+    [InlineData(new double[] { 0, 2.5, 5, 7.5, 10, 12.5, 15, 17.5 })]
+    public void The_loop_wakes_about_once_a_tick_whatever_the_callers_phases(double[] phasesMs)
+    {
+        var tick = TimeSpan.FromMilliseconds(20);
+        var turnCost = TimeSpan.FromMilliseconds(0.1);
+        var arrivals = phasesMs
+            .SelectMany(phase => Enumerable.Range(0, 500).Select(k => TimeSpan.FromMilliseconds(phase + 20.0 * k)))
+            .Order().ToArray();
+        TimeSpan end = TimeSpan.FromSeconds(9);
+        TimeSpan now = TimeSpan.FromMilliseconds(1.234);
+        int taken = 0, wakes = 0;
+        bool tickWake = false;
+        while (now < end)
+        {
+            TimeSpan started = now;
+            int count = tickWake ? TakeArrived() : 0;
+            bool tickFoundDatagrams = count > 0;
+            if (count == 0)
+            {
+                now = arrivals[taken]; // the first datagram wakes the socket wait
+                wakes++;
+                count = TakeArrived();
+            }
+            TimeSpan waited = now - started;
+            now += turnCost;
+            tickWake = MediaTick.SleepPays(tickWake, tickFoundDatagrams, waited, tick);
+            if (tickWake)
+            {
+                now = MediaTick.Next(now, tick);
+                wakes++;
+            }
+        }
+        double perSecond = wakes / (end - TimeSpan.FromMilliseconds(1.234)).TotalSeconds;
+        Assert.InRange(perSecond, 45, 52);
+
+        int TakeArrived()
+        {
+            int first = taken;
+            while (taken < arrivals.Length && arrivals[taken] <= now)
+                taken++;
+            return taken - first;
+        }
+    }
 }
