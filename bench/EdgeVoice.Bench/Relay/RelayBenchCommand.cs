@@ -100,8 +100,13 @@ internal static class RelayBenchCommand
                 var pion = results.GetValueOrDefault(RelayKind.Pion);
                 var figure = Pick(results, s);
                 double evCpu = ev?.CpuMsPerCallSecond ?? double.NaN, pionCpu = pion?.CpuMsPerCallSecond ?? double.NaN;
-                report.Add(figure("relay CPU per call-second", "ms", r => r.CpuMsPerCallSecond, "EV <= 1 ms and >= 8x less than pion",
-                    ev is null || pion is null ? null : evCpu <= 1 && pionCpu / evCpu >= 8));
+                // The target ("pion measures 7-9 ms here") is independent callers, each at its own phase: spread.
+                // Burst puts every caller's frame at the same instant, where even the bare UDP echo baseline is not 8x
+                // below pion (bench/calls.sh --arrivals burst): a stress case, reported without a target.
+                report.Add(spread
+                    ? figure("relay CPU per call-second", "ms", r => r.CpuMsPerCallSecond, "EV <= 1 ms and >= 8x less than pion",
+                        ev is null || pion is null ? null : evCpu <= 1 && pionCpu / evCpu >= 8)
+                    : figure("relay CPU per call-second", "ms", r => r.CpuMsPerCallSecond, "stress case, no target: callers in step", null));
                 report.Add(figure("relay CPU per packet", "us", r => r.CpuUsPerPacket, "", null));
                 report.Add(figure("relay wake-ups per second", "1/s", r => r.WakeupsPerSecond, "all threads, voluntary switches", null));
                 report.Add(figure("echo RTT p50", "ms", r => r.RttP50Ms, "", null));
