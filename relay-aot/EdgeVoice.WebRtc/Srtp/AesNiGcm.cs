@@ -24,7 +24,7 @@ internal sealed class AesNiGcm : GcmCipher
     /// <summary>Whether this CPU (and, under Native AOT, the compiled code) has the instructions used here.</summary>
     public static bool IsSupported => Aes.IsSupported && Pclmulqdq.IsSupported && Ssse3.IsSupported;
 
-    private Aes128KeySchedule _key; // not readonly: Clear zeroes it
+    private Aes128KeySchedule _key; // not readonly: ReleaseKey zeroes it
     private PowersOfH _powers; // byte-reflected H^1..H^8, H = E(K, 0^128); not readonly: ReleaseKey zeroes it
 
     /// <summary>The cache lines the object spans from its address: method table, key schedule (176 bytes), powers (128 bytes).</summary>
