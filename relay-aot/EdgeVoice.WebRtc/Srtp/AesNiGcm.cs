@@ -30,12 +30,11 @@ internal sealed class AesNiGcm : GcmCipher
     /// <summary>The cache lines the object spans from its address: method table, key schedule (176 bytes), powers (128 bytes).</summary>
     internal const int CacheLineCount = 6;
 
-    public AesNiGcm(ReadOnlySpan<byte> key)
+    /// <summary>Made by <see cref="GcmCipher.Create(ReadOnlySpan{byte}, bool)"/>, which checks the key's length.</summary>
+    internal AesNiGcm(ReadOnlySpan<byte> key)
     {
         if (!IsSupported)
             throw new PlatformNotSupportedException("AES-NI, PCLMULQDQ and SSSE3 are needed");
-        if (key.Length != GcmCipher.KeyLength)
-            throw new ArgumentException($"AES-128 key must be {GcmCipher.KeyLength} bytes, got {key.Length}", nameof(key));
         _key = new Aes128KeySchedule(key);
         _powers[0] = Reflect(EncryptBlock(Vector128<byte>.Zero)).AsUInt64();
         for (int i = 1; i < GroupBlocks; i++)

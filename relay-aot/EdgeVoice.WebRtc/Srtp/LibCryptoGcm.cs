@@ -14,10 +14,9 @@ internal sealed unsafe class LibCryptoGcm : GcmCipher
     private readonly nint _sealCtx; // the handles' pointers, for the per-packet calls
     private readonly nint _openCtx;
 
-    public LibCryptoGcm(ReadOnlySpan<byte> key)
+    /// <summary>Made by <see cref="GcmCipher.Create(ReadOnlySpan{byte}, bool)"/>, which checks the key's length.</summary>
+    internal LibCryptoGcm(ReadOnlySpan<byte> key)
     {
-        if (key.Length != KeyLength)
-            throw new ArgumentException($"AES-128 key must be {KeyLength} bytes, got {key.Length}", nameof(key));
         LibCrypto.ThrowIfNotSupported();
         _seal = CreateContext(key, encrypt: true);
         _open = CreateContext(key, encrypt: false);
